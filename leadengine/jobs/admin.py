@@ -1,0 +1,153 @@
+"""Staff browse jobs and leads, retry or cancel jobs, and inspect what was scraped.
+
+Everything scraped comes from the open web: it is shown through `format_html`/`escape`, never
+marked safe.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
+
+from leadengine.jobs import selectors, services
+from leadengine.jobs.models import RawLead, ScrapeJob
+from scraping.sources import source_names
+
+
+class SourceTypeFilter(admin.SimpleListFilter):
+    title = "source type"
+    parameter_name = "source_type"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in source_names()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return selectors.jobs_with_source(queryset, self.value())
+        return queryset
+
+
+def progress_bar(job: ScrapeJob) -> str:
+    return format_html(
+        '<progress value="{}" max="100" title="{}%" style="width:6em"></progress> {}%',
+        job.progress, job.progress, job.progress,
+    )
+
+
+@admin.register(ScrapeJob)
+class ScrapeJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "short_id", "status", "owner", "query", "total_found", "total_processed", "total_duplicates",
+        "progress_display", "created_at", "duration_display",
+    ]
+    list_filter = ["status", SourceTypeFilter, "created_at"]
+    search_fields = ["=id", "search_query", "industry", "geography", "error"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["retry_jobs", "cancel_jobs"]
+    readonly_fields = [
+        "id", "owner", "status", "progress_display", "leads_link", "attempts", "total_found",
+        "total_processed", "total_duplicates", "pages_done", "pages_planned", "error", "traceback_display",
+        "warnings_display", "created_at", "started_at", "completed_at", "heartbeat_at", "dispatched_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["id", "owner", "status", "progress_display", "leads_link", "attempts"]}),
+        ("Criteria", {"fields": ["industry", "geography", "keywords", "source_types", "search_query",
+                                 "filters", "urls", "max_results", "enrich"]}),
+        ("Results", {"fields": ["total_found", "total_processed", "total_duplicates", "pages_done",
+                                "pages_planned", "error", "traceback_display", "warnings_display"]}),
+        ("Times", {"fields": ["created_at", "started_at", "completed_at", "heartbeat_at", "dispatched_at"]}),
+    ]
+
+    def has_add_permission(self, request):
+        # Jobs are created through services (API, `manage.py scrape`) so that they are sent.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="id")
+    def short_id(self, job):
+        return str(job.id)[:8]
+
+    @admin.display(description="query")
+    def query(self, job):
+        return job.query_summary[:80]
+
+    @admin.display(description="progress", ordering="progress")
+    def progress_display(self, job):
+        return progress_bar(job)
+
+    @admin.display(description="duration")
+    def duration_display(self, job):
+        duration = job.duration
+        return f"{duration.total_seconds():.1f}s" if duration else "-"
+
+    @admin.display(description="leads")
+    def leads_link(self, job):
+        url = reverse("admin:jobs_rawlead_changelist") + f"?job__id__exact={job.id}"
+        return format_html('<a href="{}">{} leads saved by this job</a>', url, job.total_processed)
+
+    @admin.display(description="traceback")
+    def traceback_display(self, job):
+        return format_html("<pre>{}</pre>", job.traceback) if job.traceback else "-"
+
+    @admin.display(description="warnings")
+    def warnings_display(self, job):
+        return format_html("<pre>{}</pre>", "\n".join(job.warnings)) if job.warnings else "-"
+
+    @admin.action(description="Retry selected failed or cancelled jobs")
+    def retry_jobs(self, request, queryset: QuerySet):
+        self._apply(request, queryset, services.job_retry, "queued again")
+
+    @admin.action(description="Cancel selected queued or running jobs")
+    def cancel_jobs(self, request, queryset: QuerySet):
+        self._apply(request, queryset, services.job_cancel, "cancelled")
+
+    def _apply(self, request, queryset, service, done: str) -> None:
+        changed, refused = 0, []
+        for job in queryset:
+            try:
+                service(job)
+                changed += 1
+            except services.InvalidTransition as exc:
+                refused.append(f"{str(job.id)[:8]}: {exc}")
+        if changed:
+            self.message_user(request, f"{changed} job(s) {done}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+
+
+@admin.register(RawLead)
+class RawLeadAdmin(admin.ModelAdmin):
+    list_display = ["company_name", "website", "email", "phone", "location", "source", "confidence",
+                    "owner", "scraped_at"]
+    list_filter = ["source", "scraped_at"]
+    search_fields = ["company_name", "website", "email", "=data_hash"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["job", "owner"]
+    show_full_result_count = False
+    readonly_fields = [
+        "id", "owner", "job_link", "source", "company_name", "website", "email", "phone", "location",
+        "confidence", "source_url", "data_hash", "scraped_at", "payload_display",
+    ]
+    exclude = ["raw_payload", "job"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="job")
+    def job_link(self, lead):
+        url = reverse("admin:jobs_scrapejob_change", args=[lead.job_id])
+        return format_html('<a href="{}">{}</a>', url, lead.job_id)
+
+    @admin.display(description="raw payload")
+    def payload_display(self, lead):
+        pretty = json.dumps(lead.raw_payload, indent=2, ensure_ascii=False, sort_keys=True)
+        return format_html('<pre style="white-space:pre-wrap">{}</pre>', pretty)

@@ -1,0 +1,136 @@
+"""The REST API: thin views that validate with a serializer, call one service, serialise the result.
+
+Every queryset starts from `request.user`: another user's job or lead answers 404, never 403, so
+ids cannot be probed.
+"""
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, Throttled
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+from leadengine.jobs import selectors, services
+from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
+from leadengine.jobs.serializers import RawLeadSerializer, ScrapeJobCreateSerializer, ScrapeJobSerializer
+from scraping.sources import source_names
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class JobCreateThrottle(UserRateThrottle):
+    scope = "job_create"
+
+    def allow_request(self, request, view):
+        if view.action != "create":
+            return True
+        return super().allow_request(request, view)
+
+
+class ScrapeJobFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    source_type = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in source_names()], method="filter_source_type"
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ScrapeJob
+        fields = ["status"]
+
+    def filter_source_type(self, queryset, name, value):
+        return selectors.jobs_with_source(queryset, value)
+
+
+class RawLeadFilter(django_filters.FilterSet):
+    job = django_filters.UUIDFilter(field_name="job_id")
+    source = django_filters.ChoiceFilter(choices=[(name, name) for name in source_names()])
+    has_email = django_filters.BooleanFilter(method="filter_has_email")
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    scraped_after = django_filters.IsoDateTimeFilter(field_name="scraped_at", lookup_expr="gte")
+
+    class Meta:
+        model = RawLead
+        fields = ["source"]
+
+    def filter_has_email(self, queryset, name, value):
+        return queryset.exclude(email="") if value else queryset.filter(email="")
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(company_name__icontains=value) | Q(website__icontains=value) | Q(email__icontains=value)
+        )
+
+
+class ScrapeJobViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       viewsets.GenericViewSet):
+    """Scrape jobs of the signed-in user, newest first."""
+
+    serializer_class = ScrapeJobSerializer
+    filterset_class = ScrapeJobFilter
+    throttle_classes = [JobCreateThrottle]
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+
+    def get_queryset(self):
+        return ScrapeJob.objects.filter(owner=self.request.user).order_by("-created_at")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ScrapeJobCreateSerializer
+        if self.action == "leads":
+            return RawLeadSerializer
+        return ScrapeJobSerializer
+
+    @extend_schema(request=ScrapeJobCreateSerializer, responses={201: ScrapeJobSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ScrapeJobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            job = services.job_create(owner=request.user, criteria=serializer.validated_data)
+        except services.ActiveJobLimitExceeded as exc:
+            raise Throttled(detail=str(exc)) from None
+        return Response(ScrapeJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=RawLeadSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def leads(self, request, pk=None):
+        job = self.get_object()
+        page = self.paginate_queryset(RawLead.objects.filter(job=job).order_by("-scraped_at", "id"))
+        return self.get_paginated_response(RawLeadSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: ScrapeJobSerializer, 409: None})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        return self._change(services.job_cancel)
+
+    @extend_schema(request=None, responses={200: ScrapeJobSerializer, 409: None})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def retry(self, request, pk=None):
+        return self._change(services.job_retry)
+
+    def _change(self, service):
+        job = self.get_object()
+        try:
+            service(job)
+        except services.InvalidTransition as exc:
+            raise Conflict(str(exc)) from None
+        job.refresh_from_db()
+        return Response(ScrapeJobSerializer(job).data)
+
+
+class RawLeadViewSet(viewsets.ReadOnlyModelViewSet):
+    """Leads of the signed-in user, newest first."""
+
+    serializer_class = RawLeadSerializer
+    filterset_class = RawLeadFilter
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+
+    def get_queryset(self):
+        return RawLead.objects.filter(owner=self.request.user).order_by("-scraped_at", "id")

@@ -1,0 +1,349 @@
+"""The only code that writes jobs and leads.
+
+Every status change is one conditional UPDATE from an allowed set of previous statuses, so two
+workers, or a worker and a person in the admin, can race without harm: the loser updates zero rows
+and knows it lost. Sending a job to the broker happens after the commit that made it sendable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, RawLead, ScrapeJob
+from scraping.normalize import identity
+from scraping.types import Lead
+
+log = logging.getLogger(__name__)
+
+
+class InvalidTransition(Exception):
+    """The job is not in a status that allows this change."""
+
+
+class ActiveJobLimitExceeded(Exception):
+    """The owner already has as many queued or running jobs as allowed."""
+
+
+class JobStopped(Exception):
+    """The job is no longer running for this worker (cancelled, or taken back): stop working on it."""
+
+
+def max_attempts() -> int:
+    return settings.JOB_MAX_RETRIES + 1
+
+
+# Creating and sending
+
+
+def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
+    """Store a queued job for `owner` and send it to the workers once the transaction commits."""
+    with transaction.atomic():
+        # Serialises one owner's creations so that two requests cannot both pass the limit.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        active = ScrapeJob.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
+        if active >= settings.MAX_ACTIVE_JOBS_PER_USER:
+            raise ActiveJobLimitExceeded(
+                f"You already have {active} jobs queued or running; "
+                f"the limit is {settings.MAX_ACTIVE_JOBS_PER_USER}."
+            )
+        job = ScrapeJob.objects.create(owner=owner, status=JobStatus.QUEUED, **criteria)
+        transaction.on_commit(partial(job_dispatch, job.id))
+    log.info("job %s queued", job.id, extra={"job_id": str(job.id), "owner": owner.pk, "event": "queued"})
+    return job
+
+
+def job_dispatch(job_id: UUID | str) -> bool:
+    """Send the job's id to the workers. A failed send leaves the job for `requeue_stale`."""
+    from leadengine.jobs.tasks import run_scrape_job
+
+    try:
+        run_scrape_job.send(str(job_id))
+    except Exception:
+        # The job is stored and stays queued with no dispatched_at: the maintenance loop sends it
+        # again once the broker is back. The caller (often a web request) must not fail for this.
+        log.warning("job %s stored but not sent: broker unavailable", job_id, exc_info=True)
+        return False
+    ScrapeJob.objects.filter(id=job_id, status=JobStatus.QUEUED).update(dispatched_at=timezone.now())
+    return True
+
+
+# The worker's side
+
+
+def job_claim(job_id: UUID | str) -> ScrapeJob | None:
+    """Take the job for this worker, or return None when it is not ours to run.
+
+    None means another worker has it, or it was cancelled, finished or deleted: a message
+    delivered twice therefore runs once. A running job whose heartbeat stopped (its worker died)
+    can be claimed again, up to the attempt limit.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.JOB_STALE_AFTER)
+    claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]) | Q(
+        status=JobStatus.RUNNING, heartbeat_at__lt=stale, attempts__lt=max_attempts()
+    )
+    claimed = (
+        ScrapeJob.objects.filter(claimable, id=job_id)
+        .update(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            completed_at=None,
+            attempts=F("attempts") + 1,
+            # Counters start again: leads saved by an interrupted attempt are recognised as this
+            # job's own when they are found again, so the totals end as an undisturbed run's.
+            total_found=0,
+            total_processed=0,
+            total_duplicates=0,
+            pages_done=0,
+            pages_planned=0,
+            progress=0,
+            warnings=[],
+        )
+    )
+    if not claimed:
+        return None
+    return ScrapeJob.objects.get(id=job_id)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    found: int
+    new: int
+    duplicates: int
+
+
+def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
+    """Insert a batch of leads, skipping those the owner already has, and count them on the job.
+
+    One transaction: the leads and the counters land together or not at all. Raises JobStopped,
+    saving nothing, when the job stopped running meanwhile (cancelled, or taken back).
+    """
+    rows: dict[str, Lead] = {}
+    for lead in leads:
+        rows.setdefault(identity(lead), lead)
+    now = timezone.now()
+    with transaction.atomic():
+        inserted = _insert_leads(job, rows, now) if rows else set()
+        conflicts = rows.keys() - inserted
+        # A conflict with a lead of this same job is an interrupted attempt's work, not a duplicate.
+        own = (
+            RawLead.objects.filter(owner_id=job.owner_id, job=job, data_hash__in=conflicts).count()
+            if conflicts
+            else 0
+        )
+        duplicates = len(leads) - len(inserted) - own
+        updated = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+            total_found=F("total_found") + len(leads),
+            total_processed=F("total_processed") + len(inserted) + own,
+            total_duplicates=F("total_duplicates") + duplicates,
+            heartbeat_at=now,
+        )
+        if not updated:
+            raise JobStopped(job.id)
+    return SaveResult(found=len(leads), new=len(inserted), duplicates=duplicates)
+
+
+_LEAD_COLUMNS = [
+    "id", "owner_id", "job_id", "source", "company_name", "website", "email", "phone", "location",
+    "confidence", "raw_payload", "source_url", "data_hash", "scraped_at",
+]
+
+
+def _insert_leads(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: one statement per chunk, never one per lead.
+
+    Returns the identity hashes that were inserted. PostgreSQL and SQLite (3.35+) both speak it.
+    """
+    fields = [RawLead._meta.get_field(name.removesuffix("_id") if name in ("owner_id", "job_id") else name)
+              for name in _LEAD_COLUMNS]
+    values = []
+    for data_hash, lead in rows.items():
+        row = {
+            "id": RawLead._meta.get_field("id").default(),
+            "owner_id": job.owner_id,
+            "job_id": job.id,
+            "source": lead.source[:32],
+            "company_name": lead.company_name[:300],
+            "website": lead.website[:500],
+            "email": lead.email[:254],
+            "phone": lead.phone[:40],
+            "location": lead.location[:200],
+            "confidence": lead.confidence,
+            "raw_payload": capped_payload(lead.to_payload()),
+            "source_url": lead.source_url[:2000],
+            "data_hash": data_hash,
+            "scraped_at": now,
+        }
+        values.append([field.get_db_prep_save(row[name], connection) for field, name in zip(fields, _LEAD_COLUMNS)])
+
+    table = connection.ops.quote_name(RawLead._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in _LEAD_COLUMNS)
+    placeholder = "(" + ", ".join(["%s"] * len(_LEAD_COLUMNS)) + ")"
+    inserted: set[str] = set()
+    # SQLite allows at most 32766 parameters a statement.
+    chunk = 1000
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(part))} "
+                f"ON CONFLICT (owner_id, data_hash) DO NOTHING RETURNING data_hash"
+            )
+            cursor.execute(sql, [value for row in part for value in row])
+            inserted.update(data_hash for (data_hash,) in cursor.fetchall())
+    return inserted
+
+
+def capped_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The lead's payload within RAW_PAYLOAD_MAX_BYTES: scraped pages can be arbitrarily large."""
+    limit = settings.RAW_PAYLOAD_MAX_BYTES
+    if len(json.dumps(payload, default=str)) <= limit:
+        return payload
+    capped = {key: value for key, value in payload.items() if key != "extra"}
+    for key, value in capped.items():
+        if isinstance(value, str):
+            capped[key] = value[:1000]
+        elif isinstance(value, list):
+            capped[key] = value[:20]
+    capped["truncated"] = True
+    return capped
+
+
+def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> None:
+    """Record that the worker is alive, with its progress. Raises JobStopped when it should stop."""
+    progress = min(99, int(100 * pages_done / pages_planned)) if pages_planned else 0
+    updated = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+        heartbeat_at=timezone.now(), pages_done=pages_done, pages_planned=pages_planned, progress=progress
+    )
+    if not updated:
+        raise JobStopped(job.id)
+
+
+def job_complete(job: ScrapeJob, *, warnings: list[str]) -> bool:
+    now = timezone.now()
+    return bool(
+        ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+            status=JobStatus.COMPLETED, completed_at=now, heartbeat_at=now, progress=100,
+            warnings=warnings, error="", traceback="",
+        )
+    )
+
+
+def job_mark_retrying(job_id: UUID | str, *, error: str) -> bool:
+    """The attempt failed and Dramatiq will run the job again after a backoff."""
+    return bool(
+        ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
+            status=JobStatus.RETRYING, error=error, heartbeat_at=None
+        )
+    )
+
+
+def job_fail(job_id: UUID | str, *, error: str, traceback: str = "", warnings: list[str] | None = None) -> bool:
+    """End the job as failed, keeping why. Finished jobs are left as they are."""
+    changes = {"status": JobStatus.FAILED, "error": error, "traceback": traceback, "completed_at": timezone.now()}
+    if warnings is not None:
+        changes["warnings"] = warnings
+    return bool(ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES).update(**changes))
+
+
+def job_release(job: ScrapeJob) -> bool:
+    """Hand a running job back (its worker is shutting down): another worker runs it from the start.
+
+    The interrupted attempt does not count against the job's attempts.
+    """
+    with transaction.atomic():
+        released = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None, attempts=F("attempts") - 1
+        )
+        if released:
+            transaction.on_commit(partial(job_dispatch, job.id))
+    return bool(released)
+
+
+# People's actions
+
+
+def job_cancel(job: ScrapeJob) -> None:
+    """Cancel a queued or running job. A running job stops at its next batch, keeping what it saved."""
+    cancelled = ScrapeJob.objects.filter(id=job.id, status__in=ACTIVE_STATUSES).update(
+        status=JobStatus.CANCELLED, completed_at=timezone.now()
+    )
+    if not cancelled:
+        raise InvalidTransition(f"A {job.status} job cannot be cancelled.")
+    log.info("job %s cancelled", job.id, extra={"job_id": str(job.id), "event": "cancelled"})
+
+
+def job_retry(job: ScrapeJob) -> None:
+    """Queue a failed or cancelled job again, from the start, and send it after the commit."""
+    with transaction.atomic():
+        retried = ScrapeJob.objects.filter(
+            id=job.id, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]
+        ).update(
+            status=JobStatus.QUEUED, attempts=0, error="", traceback="", warnings=[], progress=0,
+            started_at=None, completed_at=None, heartbeat_at=None, dispatched_at=None,
+        )
+        if not retried:
+            raise InvalidTransition(f"Only failed or cancelled jobs can be retried; this one is {job.status}.")
+        transaction.on_commit(partial(job_dispatch, job.id))
+    log.info("job %s retried", job.id, extra={"job_id": str(job.id), "event": "retried"})
+
+
+# Maintenance
+
+
+@dataclass(frozen=True)
+class RequeueResult:
+    requeued: int  # running jobs whose worker stopped beating, sent again
+    failed: int  # the same, past their last attempt
+    resent: int  # queued jobs whose message never reached the broker
+
+
+def requeue_stale(*, limit: int = 500) -> RequeueResult:
+    """Take back jobs whose worker died and send again jobs whose message was never confirmed.
+
+    Rows are locked with SKIP LOCKED and sent before the lock is released, so several maintenance
+    processes running at once never send the same job twice.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.JOB_STALE_AFTER)
+    undispatched = now - timedelta(seconds=settings.JOB_REDISPATCH_AFTER)
+    requeued = failed = resent = 0
+    with transaction.atomic():
+        dead = list(
+            ScrapeJob.objects.select_for_update(skip_locked=True)
+            .filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
+            .values_list("id", "attempts")[:limit]
+        )
+        for job_id, attempts in dead:
+            if attempts >= max_attempts():
+                message = f"The worker stopped responding; gave up after {attempts} attempts."
+                failed += job_fail(job_id, error=message)
+                continue
+            ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
+                status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None
+            )
+            requeued += job_dispatch(job_id)
+    with transaction.atomic():
+        unsent = list(
+            ScrapeJob.objects.select_for_update(skip_locked=True)
+            .filter(status=JobStatus.QUEUED, dispatched_at__isnull=True, created_at__lt=undispatched)
+            .values_list("id", flat=True)[:limit]
+        )
+        for job_id in unsent:
+            resent += job_dispatch(job_id)
+    if requeued or failed or resent:
+        log.info("requeue_stale: %d requeued, %d failed, %d resent", requeued, failed, resent)
+    return RequeueResult(requeued=requeued, failed=failed, resent=resent)

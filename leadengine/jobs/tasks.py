@@ -1,0 +1,53 @@
+"""Dramatiq actors, found by django_dramatiq. Thin: the work is in `pipeline` and `services`."""
+
+import logging
+import traceback
+import uuid
+
+import dramatiq
+from django.conf import settings
+from dramatiq.middleware import CurrentMessage
+
+from leadengine.jobs import pipeline, services
+
+log = logging.getLogger(__name__)
+
+
+@dramatiq.actor(
+    queue_name=settings.SCRAPE_QUEUE,
+    max_retries=settings.JOB_MAX_RETRIES,
+    min_backoff=settings.JOB_MIN_BACKOFF,
+    max_backoff=settings.JOB_MAX_BACKOFF,
+    time_limit=settings.JOB_TIME_LIMIT,
+)
+def run_scrape_job(job_id: str) -> None:
+    try:
+        job_id = str(uuid.UUID(str(job_id)))
+    except ValueError:
+        # Nothing to run and nothing to retry: acknowledge it so it cannot loop.
+        log.error("message ignored: %r is not a job id", job_id)
+        return
+    try:
+        pipeline.run_job(job_id)
+    except Exception as exc:
+        _record_failure(job_id, exc)
+        raise
+
+
+def _record_failure(job_id: str, exc: Exception) -> None:
+    """Show the failed attempt on the job: `retrying` while Dramatiq will try again, else `failed`."""
+    message = CurrentMessage.get_current_message()
+    retries = message.options.get("retries", 0) if message else settings.JOB_MAX_RETRIES
+    error = f"{type(exc).__name__}: {exc}"
+    try:
+        if retries < run_scrape_job.options["max_retries"]:
+            services.job_mark_retrying(job_id, error=error)
+            log.warning("job %s attempt failed, will retry: %s", job_id, error,
+                        extra={"job_id": job_id, "event": "retrying"})
+        else:
+            services.job_fail(job_id, error=error, traceback=traceback.format_exc())
+            log.error("job %s failed after its last attempt: %s", job_id, error,
+                      extra={"job_id": job_id, "event": "failed"})
+    except Exception:
+        # The database itself may be what failed; Dramatiq's retry brings the job back either way.
+        log.exception("job %s: could not record the failure", job_id)

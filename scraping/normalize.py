@@ -1,0 +1,73 @@
+"""Canonical forms and the identity of a lead, used to deduplicate leads across sources and jobs."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import unicodedata
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+from scraping.types import Lead
+
+# Offline from the start: the bundled public suffix list, no download at first use.
+_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+_LEGAL_SUFFIXES = re.compile(
+    r"\b(pty|ltd|limited|llc|inc|incorporated|corp|corporation|gmbh|ag|sa|sas|srl|bv|nv|plc|co|company)\b\.?",
+)
+
+
+def hostname(url: str) -> str:
+    """The lowercased host of a URL (scheme optional), without `www.` and port."""
+    if "//" not in url:
+        url = "//" + url
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    return host.removeprefix("www.")
+
+
+@lru_cache(maxsize=4096)
+def registrable_domain(url: str) -> str:
+    """`https://www.shop.acme.com.au/x` -> `acme.com.au`; hosts with no public suffix keep their name."""
+    host = hostname(url)
+    if not host:
+        return ""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    domain = _extract(host).top_domain_under_public_suffix
+    return domain or host
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents and collapse whitespace: the form used for comparisons."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
+
+
+def company_key(name: str) -> str:
+    """A company name reduced to what identifies it: `Acme Analytics Pty. Ltd.` -> `acme analytics`."""
+    name = re.sub(r"[^\w\s]", " ", fold(name))
+    name = _LEGAL_SUFFIXES.sub(" ", name)
+    return " ".join(name.split())
+
+
+def identity(lead: Lead) -> str:
+    """The sha256 of what makes two leads the same company.
+
+    The registrable domain of the website when there is one, else the e-mail address, else the
+    normalised company name with the location.
+    """
+    if lead.website and (domain := registrable_domain(lead.website)):
+        key = f"domain:{domain}"
+    elif lead.email:
+        key = f"email:{lead.email.strip().lower()}"
+    else:
+        key = f"name:{company_key(lead.company_name)}|{fold(lead.location)}"
+    return hashlib.sha256(key.encode()).hexdigest()
