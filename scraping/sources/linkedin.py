@@ -22,8 +22,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import unquote, urlsplit
 
 from scraping.sources import SourceContext, register
-from scraping.sources.search import (SearchResult, criteria_query, keywords_in, lead_confidence, result_limit,
-                                     search)
+from scraping.sources.search import SearchResult, criteria_query, keywords_in, lead_confidence, search_leads
 from scraping.types import Criteria, Lead
 
 SITE_FILTER = "site:linkedin.com/company"
@@ -39,26 +38,11 @@ _LOCATION = re.compile(r"\b(?:Headquarters|Location)\s*:\s*([^|·;\n]+?)(?:\.\s|
 
 @register("linkedin")
 async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead]]:
-    limit = result_limit(criteria, ctx.settings)
     text = criteria_query(criteria)
-    query = f"{SITE_FILTER} {text}".strip()
-    seen: set[str] = set()
-    found = 0
-    async for results in search(query, criteria.geography, ctx):
-        batch = []
-        for result in results:
-            lead = lead_from_result(result, criteria)
-            if lead is None or lead.source_url in seen:
-                continue
-            seen.add(lead.source_url)
-            batch.append(lead)
-            if found + len(batch) >= limit:
-                break
-        found += len(batch)
-        if batch:
-            yield batch
-        if found >= limit:
-            return
+    query = f"{SITE_FILTER} {text}" if text else ""
+    async for batch in search_leads(query, criteria, ctx, lambda result: lead_from_result(result, criteria),
+                                    lambda lead: lead.source_url):
+        yield batch
 
 
 def canonical_company_url(url: str) -> str:

@@ -44,21 +44,24 @@ https://api.search.brave.com/app/documentation/web-search/responses
 
 from __future__ import annotations
 
+import asyncio
 import html
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import pycountry
-
 from scraping.errors import ConfigurationError, ScrapeError
-from scraping.normalize import fold
+from scraping.extract import confidence, matched_keywords, region_for
+from scraping.normalize import registrable_domain
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 if TYPE_CHECKING:
     from scraping.http import HttpClient
     from scraping.sources import SourceContext
+
+log = logging.getLogger(__name__)
 
 # A safety stop: no backend is paged further than this within one search.
 MAX_PAGES = 20
@@ -71,15 +74,6 @@ BRAVE_COUNTRIES = frozenset(
     "AR AU AT BE BR CA CL DK FI FR DE HK IN ID IT JP KR MY MX NL NZ NO CN PL PT PH RU SA ZA ES SE CH "
     "TW TR GB US".split()
 )
-
-# Everyday names pycountry does not know as such.
-_COUNTRY_ALIASES = {
-    "uk": "GB", "u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
-    "great britain": "GB", "britain": "GB", "usa": "US", "u.s.": "US", "u.s.a.": "US", "america": "US",
-    "uae": "AE", "deutschland": "DE", "österreich": "AT", "schweiz": "CH", "suisse": "CH",
-    "españa": "ES", "italia": "IT", "nederland": "NL", "holland": "NL", "south korea": "KR",
-    "korea": "KR", "russia": "RU", "czech republic": "CZ", "vietnam": "VN", "taiwan": "TW",
-}
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -120,25 +114,7 @@ def plain_text(value: Any) -> str:
 
 def country_code(geography: str) -> str:
     """The ISO 3166 alpha-2 code of the country a geography names ("Leeds, UK" -> "GB"), or ""."""
-    parts = [part.strip() for part in geography.split(",") if part.strip()]
-    # The country is usually the last part ("Berlin, Germany"), sometimes the only one.
-    for part in reversed(parts):
-        alias = _COUNTRY_ALIASES.get(part.lower())
-        if alias:
-            return alias
-        try:
-            return pycountry.countries.lookup(part).alpha_2
-        except LookupError:
-            continue
-    for part in reversed(parts):
-        try:
-            matches = {country.alpha_2 for country in pycountry.countries.search_fuzzy(part)}
-        except LookupError:
-            continue
-        # A city or region name matching one country only ("Bavaria" -> DE); ambiguity gives nothing.
-        if len(matches) == 1:
-            return matches.pop()
-    return ""
+    return region_for(geography) or ""
 
 
 def _results(items: Any, backend: str, url_key: str, snippet_key: str) -> list[SearchResult]:
@@ -330,30 +306,82 @@ def result_limit(criteria: Criteria, settings: ScrapeSettings) -> int:
 
 
 def keywords_in(keywords: tuple[str, ...] | list[str], *texts: str) -> list[str]:
-    """The keywords found in the texts as whole words, ignoring case and accents, in criteria order."""
-    haystack = " ".join(fold(text) for text in texts if text)
-    found = []
-    for keyword in keywords:
-        needle = fold(keyword)
-        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
-            found.append(keyword)
-    return found
+    """The keywords found in the texts as whole words, ignoring case and accents (extract's rule)."""
+    return matched_keywords(keywords, [text for text in texts if text])
 
 
-def lead_confidence(lead: Lead, criteria: Criteria) -> float:
-    """How sure LeadEngine is that the lead is a reachable company matching the job, from 0 to 1.
+def lead_confidence(lead: Lead, criteria: Criteria, *, structured_name: bool = False) -> float:
+    """The lead's confidence on the website source's scale (`extract.confidence`).
 
-    Contact data weighs most (a lead is for reaching out), then a website of its own, then how many
-    of the job's keywords the provider's text contains, then known industry and location.
+    `structured_name` is true when the name comes from a provider's record (Crunchbase) rather than
+    read from a page title.
     """
-    score = 0.25
-    score += 0.2 if lead.website else 0.0
-    score += 0.2 if lead.email else 0.0
-    score += 0.1 if lead.phone else 0.0
-    if criteria.keywords:
-        score += 0.15 * len(lead.matched_keywords) / len(criteria.keywords)
-    else:
-        score += 0.1
-    score += 0.05 if lead.industry else 0.0
-    score += 0.05 if lead.location else 0.0
-    return round(min(score, 1.0), 2)
+    domains = {registrable_domain(lead.website)} if lead.website else set()
+    return confidence(lead, structured_name, domains, len(criteria.keywords))
+
+
+async def _enrich_one(lead: Lead, criteria: Criteria, ctx: SourceContext) -> Lead:
+    # Imported here: the website source imports the registry, which imports the sources.
+    from scraping.sources.website import merge_leads, scrape_site
+
+    try:
+        site = await scrape_site(lead.website, criteria, ctx)  # warns and gives None when unreadable
+    except Exception as exc:  # one site's failure never costs the lead the search already found
+        log.warning("enriching %s failed", lead.website, exc_info=True)
+        ctx.warn(lead.website, f"website not enriched: {type(exc).__name__}: {exc}")
+        return lead
+    if site is None:
+        return lead
+    lead.extra["enriched_from"] = site.website
+    return merge_leads(lead, site)
+
+
+async def enrich(leads: list[Lead], criteria: Criteria, ctx: SourceContext) -> list[Lead]:
+    """The leads completed from their own websites, all sites visited concurrently.
+
+    The HTTP client's per-host and total caps keep this polite; leads without a website pass as
+    they are. Nothing is fetched once the job is stopping.
+    """
+    if ctx.stopping():
+        return leads
+    return list(await asyncio.gather(*(
+        _enrich_one(lead, criteria, ctx) if lead.website else _as_is(lead) for lead in leads
+    )))
+
+
+async def _as_is(lead: Lead) -> Lead:
+    return lead
+
+
+async def search_leads(query: str, criteria: Criteria, ctx: SourceContext,
+                       to_lead: Callable[[SearchResult], Lead | None], key: Callable[[Lead], str],
+                       *, enrich_sites: bool = False) -> AsyncIterator[list[Lead]]:
+    """Batches of leads from the pages of a web search, one batch a page, until the job's limit.
+
+    `to_lead` turns a result into a lead (None drops it); `key` names the company a lead is, and only
+    the first lead of a key is kept. With `enrich_sites` and `criteria.enrich`, each batch's websites
+    are visited before the batch is yielded.
+    """
+    limit = result_limit(criteria, ctx.settings)
+    if not query.strip() or not limit:
+        ctx.warn("", f"{ctx.source}: no search query, industry, geography or keywords to search for")
+        return
+    seen: set[str] = set()
+    found = 0
+    async for results in search(query, criteria.geography, ctx):
+        batch = []
+        for result in results:
+            lead = to_lead(result)
+            if lead is None or key(lead) in seen:
+                continue
+            seen.add(key(lead))
+            batch.append(lead)
+            if found + len(batch) >= limit:
+                break
+        if enrich_sites and criteria.enrich:
+            batch = await enrich(batch, criteria, ctx)
+        found += len(batch)
+        if batch:
+            yield batch
+        if found >= limit:
+            return
