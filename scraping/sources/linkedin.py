@@ -27,7 +27,7 @@ from scraping.types import Criteria, Lead
 
 SITE_FILTER = "site:linkedin.com/company"
 
-_TITLE_SUFFIX = re.compile(r"\s*[|\-–—]\s*LinkedIn\s*$", re.I)
+_TITLE_SUFFIX = re.compile(r"(?:^|\s*[|\-–—]\s*)LinkedIn\s*$", re.I)
 _TITLE_TAIL = re.compile(r":\s*(overview|about|about us|jobs|people|posts|life)\s*$", re.I)
 _FOLLOWERS = re.compile(r"(\d[\d.,]*\s*[KkMm]?)\+?\s+(?:followers|follower)\b", re.I)
 _EMPLOYEES = re.compile(
