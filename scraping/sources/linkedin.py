@@ -5,8 +5,9 @@ The job's criteria are searched with `site:linkedin.com/company` through the sea
 built from the result alone:
 
 - the name from the title ("Acme Analytics | LinkedIn", "Acme Analytics - LinkedIn");
-- the company page URL made canonical (`https://www.linkedin.com/company/<slug>/`: no locale
-  subdomain, no /about or /jobs tail, no query) as `source_url` and `socials["linkedin"]`;
+- the company page URL made canonical (`https://www.linkedin.com/company/<slug>`: no locale
+  subdomain, no /about or /jobs tail, no query; the website source's form) as `source_url` and
+  `socials["linkedin"]`;
 - industry, location and size from the snippet when it shows them, in the forms search engines
   print for these pages: "Industry: ...", "Headquarters: ...", "Company size: 11-50 employees",
   "Software Development · Berlin, Germany · 1K followers", "1,234 followers on LinkedIn".
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from urllib.parse import unquote, urlsplit
 
+from scraping.extract import social_profile
+from scraping.normalize import hostname
 from scraping.sources import SourceContext, register
 from scraping.sources.search import SearchResult, criteria_query, keywords_in, lead_confidence, search_leads
 from scraping.types import Criteria, Lead
@@ -46,19 +48,18 @@ async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead
 
 
 def canonical_company_url(url: str) -> str:
-    """`https://de.linkedin.com/company/acme-analytics/about?trk=x` -> `https://www.linkedin.com/company/acme-analytics/`.
+    """`https://de.linkedin.com/company/Acme/about?trk=x` -> `https://www.linkedin.com/company/acme`.
 
-    "" when the URL is not a LinkedIn company page.
+    The form the website source gives LinkedIn links (`extract.social_profile`), so a company's
+    profile is one URL whichever source found it; "" when the URL is not a LinkedIn company page.
     """
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if not (host == "linkedin.com" or host.endswith(".linkedin.com")):
+    host = hostname(url)
+    if host != "linkedin.com" and not host.endswith(".linkedin.com"):
+        return ""  # checked here: social_profile takes any host ending in "linkedin.com"
+    profile = social_profile(url)
+    if profile is None or profile[0] != "linkedin" or "/company/" not in profile[1]:
         return ""
-    segments = [segment for segment in parts.path.split("/") if segment]
-    if len(segments) < 2 or segments[0].lower() != "company":
-        return ""
-    slug = unquote(segments[1]).strip().lower()
-    return f"https://www.linkedin.com/company/{slug}/" if slug else ""
+    return profile[1]
 
 
 def company_name(title: str, url: str) -> str:

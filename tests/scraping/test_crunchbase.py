@@ -9,7 +9,7 @@ from scraping.errors import ConfigurationError
 from scraping.sources import crunchbase
 from scraping.sources.crunchbase import employee_enums
 from scraping.types import Criteria
-from tests.scraping.fakes import run, settings
+from tests.scraping.fakes import make_settings, run
 from tests.scraping.fakes.providers import FakeCrunchbase, Organization
 
 BERLIN = {"uuid": "loc-berlin", "value": "Berlin", "location_type": "city"}
@@ -44,7 +44,7 @@ def fake_crunchbase(server: HTTPServer, organizations: list[Organization]) -> Fa
 
 
 def cb_settings(server: HTTPServer, **overrides: object):
-    return settings(**{"crunchbase_api_key": "cb-key", "crunchbase_url": server.url_for(""), **overrides})
+    return make_settings(**{"crunchbase_api_key": "cb-key", "crunchbase_url": server.url_for(""), **overrides})
 
 
 def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: HTTPServer) -> None:
@@ -73,7 +73,7 @@ def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: 
     assert acme.industry == "Analytics, SaaS"
     assert acme.email == "hello@acme-analytics.de" and acme.emails == ["hello@acme-analytics.de"]
     assert acme.phone == "+49301234567"
-    assert acme.socials == {"linkedin": "https://www.linkedin.com/company/acme-analytics/"}
+    assert acme.socials == {"linkedin": "https://www.linkedin.com/company/acme-analytics"}
     assert acme.source_url == "https://www.crunchbase.com/organization/acme-analytics"
     assert acme.extra["crunchbase_uuid"] == ACME.uuid
     assert acme.extra["employees"] == "11-50"
@@ -125,7 +125,7 @@ def test_the_parts_of_a_geography_are_tried_most_specific_first(httpserver: HTTP
 
 
 def test_missing_key_and_refused_key_are_configuration_errors(httpserver: HTTPServer) -> None:
-    outcome = run(Criteria(industry="analytics"), ["crunchbase"], settings())
+    outcome = run(Criteria(industry="analytics"), ["crunchbase"], make_settings())
     assert outcome.finished["crunchbase"].configuration_error
     assert outcome.error("crunchbase") == "crunchbase needs CRUNCHBASE_API_KEY"
     fake = fake_crunchbase(httpserver, [ACME])

@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 from scraping.sources.excluded_domains import is_excluded, parse
 from scraping.sources.google import company_name, site_root
 from scraping.types import Criteria
-from tests.scraping.fakes import run, settings
+from tests.scraping.fakes import make_settings, run
 from tests.scraping.fakes.providers import FakeSearxng, web_results
 
 
@@ -17,7 +17,7 @@ def result(url: str, title: str = "Acme Analytics | Home", snippet: str = "") ->
 
 
 def searxng(server: HTTPServer):
-    return settings(searxng_url=server.url_for(""))
+    return make_settings(searxng_url=server.url_for(""))
 
 
 def test_it_keeps_directories_social_networks_news_and_marketplaces_out(httpserver: HTTPServer) -> None:
@@ -67,7 +67,7 @@ def test_it_stops_at_max_results_without_asking_for_more_pages(httpserver: HTTPS
 def test_max_results_is_capped_by_the_setting(httpserver: HTTPServer) -> None:
     FakeSearxng(web_results(50)).install(httpserver)
     outcome = run(Criteria(industry="tools", max_results=100, enrich=False), ["google"],
-                  settings(searxng_url=httpserver.url_for(""), max_results_cap=7))
+                  make_settings(searxng_url=httpserver.url_for(""), max_results_cap=7))
     assert len(outcome.leads("google")) == 7
 
 

@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 from scraping.http import HttpClient
 from scraping.sources.linkedin import canonical_company_url, company_name, snippet_facts
 from scraping.types import Criteria
-from tests.scraping.fakes import run, settings
+from tests.scraping.fakes import make_settings, run
 from tests.scraping.fakes.providers import FakeBrave, FakeSerpApi
 
 RESULTS = [
@@ -44,21 +44,21 @@ def test_it_searches_company_pages_and_reads_the_results(httpserver: HTTPServer,
     fake = FakeSerpApi(RESULTS)
     fake.install(httpserver)
     criteria = Criteria(industry="analytics", geography="Berlin", keywords=("data", "bakery"))  # enrich on
-    outcome = run(criteria, ["linkedin"], settings(serpapi_api_key="serp-key",
+    outcome = run(criteria, ["linkedin"], make_settings(serpapi_api_key="serp-key",
                                                    serpapi_url=httpserver.url_for("")))
     assert outcome.error("linkedin") == ""
     assert fake.received[0].args["q"] == "site:linkedin.com/company analytics Berlin data bakery"
     acme, baker = outcome.leads("linkedin")
     assert acme.source == "linkedin"
     assert acme.company_name == "Acme Analytics"
-    assert acme.source_url == acme.socials["linkedin"] == "https://www.linkedin.com/company/acme-analytics/"
+    assert acme.source_url == acme.socials["linkedin"] == "https://www.linkedin.com/company/acme-analytics"
     assert acme.website == ""
     assert acme.industry == "IT Services and IT Consulting"
     assert acme.location == "Berlin, Berlin"
     assert acme.extra["followers"] == 1234 and acme.extra["employees"] == "11-50"
     assert acme.matched_keywords == ["data"]
     assert baker.company_name == "Bäckerei Müller"
-    assert baker.source_url == "https://www.linkedin.com/company/bäckerei-müller/"
+    assert baker.source_url == "https://www.linkedin.com/company/bäckerei-müller"
     assert (baker.industry, baker.location, baker.extra["followers"]) == ("Food Production", "Berlin, Germany", 2500)
     assert no_page_fetches == []
 
@@ -69,20 +69,20 @@ def test_it_pages_and_stops_at_max_results(httpserver: HTTPServer, no_page_fetch
     fake = FakeBrave(companies)
     fake.install(httpserver)
     outcome = run(Criteria(industry="law", max_results=25), ["linkedin"],
-                  settings(brave_api_key="brave-key", brave_url=httpserver.url_for("")))
+                  make_settings(brave_api_key="brave-key", brave_url=httpserver.url_for("")))
     assert len(outcome.leads("linkedin")) == 25
     assert [call.args["offset"] for call in fake.received] == ["0", "1"]
 
 
 def test_without_a_backend_linkedin_reports_what_it_needs() -> None:
-    outcome = run(Criteria(industry="law"), ["linkedin"], settings())
+    outcome = run(Criteria(industry="law"), ["linkedin"], make_settings())
     assert outcome.finished["linkedin"].configuration_error
     assert outcome.error("linkedin") == "linkedin needs SEARXNG_URL, SERPAPI_API_KEY or BRAVE_API_KEY"
 
 
 def test_company_urls_are_made_canonical() -> None:
     assert canonical_company_url("https://uk.linkedin.com/company/Acme/jobs?x=1") == \
-        "https://www.linkedin.com/company/acme/"
+        "https://www.linkedin.com/company/acme"
     assert canonical_company_url("https://www.linkedin.com/in/jane") == ""
     assert canonical_company_url("https://notlinkedin.com/company/acme") == ""
 

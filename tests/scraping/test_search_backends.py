@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from scraping.sources.search import country_code, criteria_query, plain_text
 from scraping.types import Criteria
-from tests.scraping.fakes import run, settings
+from tests.scraping.fakes import make_settings, run
 from tests.scraping.fakes.providers import FakeBrave, FakeSearxng, FakeSerpApi, web_results
 
 CRITERIA = Criteria(industry="data analytics", geography="Berlin, Germany", keywords=("analytics",),
@@ -20,15 +20,15 @@ CRITERIA = Criteria(industry="data analytics", geography="Berlin, Germany", keyw
 
 
 def searxng(server: HTTPServer, **overrides: object):
-    return settings(searxng_url=server.url_for(""), **overrides)
+    return make_settings(searxng_url=server.url_for(""), **overrides)
 
 
 def serpapi(server: HTTPServer, **overrides: object):
-    return settings(serpapi_api_key="serp-key", serpapi_url=server.url_for(""), **overrides)
+    return make_settings(serpapi_api_key="serp-key", serpapi_url=server.url_for(""), **overrides)
 
 
 def brave(server: HTTPServer, **overrides: object):
-    return settings(brave_api_key="brave-key", brave_url=server.url_for(""), **overrides)
+    return make_settings(brave_api_key="brave-key", brave_url=server.url_for(""), **overrides)
 
 
 # --- SearXNG ---------------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_brave_bad_token_is_a_configuration_error(httpserver: HTTPServer) -> Non
 
 
 def test_without_any_backend_google_reports_what_it_needs() -> None:
-    outcome = run(CRITERIA, ["google"], settings())
+    outcome = run(CRITERIA, ["google"], make_settings())
     finished = outcome.finished["google"]
     assert finished.configuration_error
     assert finished.error == "google needs SEARXNG_URL, SERPAPI_API_KEY or BRAVE_API_KEY"
@@ -211,17 +211,17 @@ def test_searxng_is_preferred_then_serpapi_then_brave(httpserver: HTTPServer) ->
     searx, serp, brv = FakeSearxng(web_results(1)), FakeSerpApi(web_results(1)), FakeBrave(web_results(1))
     for fake in (searx, serp, brv):
         fake.install(httpserver)
-    everything = settings(searxng_url=httpserver.url_for(""), serpapi_api_key="serp-key",
+    everything = make_settings(searxng_url=httpserver.url_for(""), serpapi_api_key="serp-key",
                           serpapi_url=httpserver.url_for(""), brave_api_key="brave-key",
                           brave_url=httpserver.url_for(""))
     run(CRITERIA, ["google"], everything)
     assert searx.received and not serp.received and not brv.received
-    run(CRITERIA, ["google"], settings(**{**everything.__dict__, "search_backend": "brave"}))
+    run(CRITERIA, ["google"], make_settings(**{**everything.__dict__, "search_backend": "brave"}))
     assert brv.received and not serp.received
 
 
 def test_a_chosen_backend_without_its_key_is_a_configuration_error() -> None:
-    outcome = run(CRITERIA, ["google"], settings(searxng_url="http://127.0.0.1:9", search_backend="serpapi"))
+    outcome = run(CRITERIA, ["google"], make_settings(searxng_url="http://127.0.0.1:9", search_backend="serpapi"))
     assert outcome.finished["google"].configuration_error
     assert "SERPAPI_API_KEY" in outcome.error("google")
 

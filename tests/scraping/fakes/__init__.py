@@ -12,7 +12,7 @@ from scraping.runner import LeadsFound, Progress, SourceFinished, Warning, run_s
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 
-def settings(**overrides: object) -> ScrapeSettings:
+def make_settings(**overrides: object) -> ScrapeSettings:
     """Settings for tests: 127.0.0.1 allowed, no politeness delay, short timeouts and backoff."""
     values: dict[str, object] = dict(allow_private_urls=True, per_host_delay=0.0, connect_timeout=2.0,
                                      read_timeout=3.0, retries=2, retry_backoff=0.05, max_retry_after=3.0)
