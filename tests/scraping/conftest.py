@@ -1,0 +1,235 @@
+"""Fixture company websites served on 127.0.0.1, and the settings the scraping tests run with.
+
+One threaded server serves every site under tests/scraping/fixtures/sites/<host>/, chosen by the Host
+header; the HTTP client reaches these names because the tests replace the module's resolver so that
+they resolve to 127.0.0.1, and the address guard stays on with exactly 127.0.0.1 let through. The
+server logs every request and the most requests it ever had in flight per host, so politeness is
+asserted where it matters: at the server.
+
+A site may have a routes.json for behaviours files cannot show: redirects, delays, oversized or
+non-HTML answers, failures before success. `{{BASE}}` in a served file becomes http://host:port.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpcore
+import pytest
+
+from scraping import http as scraping_http
+from scraping.types import ScrapeSettings
+
+SITES = Path(__file__).parent / "fixtures" / "sites"
+SERVER_LATENCY = 0.02  # every answer waits a little, so overlapping requests would show
+
+
+@dataclass
+class RequestLog:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # (host, path, user agent)
+    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    max_in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    max_total: int = 0
+    counters: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def paths(self, host: str) -> list[str]:
+        return [path for request_host, path, _ in self.requests if request_host == host]
+
+
+class FixtureServer:
+    def __init__(self) -> None:
+        self.log = RequestLog()
+        self.extra_routes: dict[tuple[str, str], dict[str, Any]] = {}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.handle(self)
+
+            def do_POST(self) -> None:
+                server.handle(self)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, host: str, path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def route(self, host: str, path: str, **spec: Any) -> None:
+        """Add a behaviour for one path of one host (tests that need their own)."""
+        self.extra_routes[(host, path)] = spec
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        host = (handler.headers.get("Host") or "").rsplit(":", 1)[0]
+        path = handler.path.split("?", 1)[0]
+        log = self.log
+        with log.lock:
+            log.requests.append((host, handler.path, handler.headers.get("User-Agent", "")))
+            log.in_flight[host] += 1
+            log.max_in_flight[host] = max(log.max_in_flight[host], log.in_flight[host])
+            log.max_total = max(log.max_total, sum(log.in_flight.values()))
+            log.counters[(host, path)] += 1
+            count = log.counters[(host, path)]
+        try:
+            time.sleep(SERVER_LATENCY)
+            self._answer(handler, host, path, count)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
+        finally:
+            with log.lock:
+                log.in_flight[host] -= 1
+
+    def _routes(self, host: str) -> dict[str, Any]:
+        routes_file = SITES / host / "routes.json"
+        routes = json.loads(routes_file.read_text()) if routes_file.exists() else {}
+        routes.update({path: spec for (route_host, path), spec in self.extra_routes.items() if route_host == host})
+        return routes
+
+    def _answer(self, handler: BaseHTTPRequestHandler, host: str, path: str, count: int) -> None:
+        spec = self._routes(host).get(path)
+        if spec is None:
+            file = self._file(host, path)
+            if file is None:
+                return self._send(handler, 404, b"<html><body>Not found</body></html>")
+            spec = {"file": str(file.relative_to(SITES / host))}
+        time.sleep(spec.get("delay", 0))
+        if count <= spec.get("fail_times", 0):
+            headers = {"Retry-After": spec["retry_after"]} if "retry_after" in spec else {}
+            return self._send(handler, spec.get("status_when_failing", 503), b"busy", headers=headers)
+        if "location" in spec:
+            location = spec["location"].replace("{{BASE}}", f"http://{host}:{self.port}")
+            return self._send(handler, spec.get("status", 302), b"", headers={"Location": location})
+        if "big" in spec:
+            return self._send_big(handler, spec["big"])
+        if "json" in spec:
+            body = json.dumps(spec["json"]).encode()
+            return self._send(handler, spec.get("status", 200), body, "application/json")
+        if "file" in spec:
+            body = (SITES / host / spec["file"]).read_bytes()
+        else:
+            body = spec.get("body", "").encode()
+        body = body.replace(b"{{BASE}}", f"http://{host}:{self.port}".encode())
+        content_type = spec.get("content_type") or _content_type(spec.get("file", ".html"))
+        self._send(handler, spec.get("status", 200), body, content_type, spec.get("headers", {}))
+
+    @staticmethod
+    def _file(host: str, path: str) -> Path | None:
+        root = SITES / host
+        if not root.is_dir() or ".." in path:
+            return None
+        relative = path.strip("/")
+        for candidate in ([root / relative] if relative else []) + [
+            root / f"{relative}.html", root / relative / "index.html"
+        ]:
+            if candidate.is_file() and candidate.name not in ("truth.json", "routes.json"):
+                return candidate
+        return None
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
+              content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    @staticmethod
+    def _send_big(handler: BaseHTTPRequestHandler, size: int) -> None:
+        # No Content-Length: the client must stop reading the stream itself.
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.close_connection = True
+        chunk = b"<p>" + b"x" * 1020 + b"</p>"
+        sent = 0
+        while sent < size:
+            handler.wfile.write(chunk)
+            sent += len(chunk)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _content_type(name: str) -> str:
+    if name.endswith(".xml"):
+        return "application/xml"
+    if name.endswith(".txt"):
+        return "text/plain"
+    return "text/html; charset=utf-8"
+
+
+def site_hosts() -> list[str]:
+    return sorted(path.name for path in SITES.iterdir() if (path / "truth.json").exists())
+
+
+def truth(host: str) -> dict[str, Any]:
+    return json.loads((SITES / host / "truth.json").read_text())
+
+
+@pytest.fixture()
+def server() -> FixtureServer:
+    fixture_server = FixtureServer()
+    yield fixture_server
+    fixture_server.close()
+
+
+def install_fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Every fixture site resolves to 127.0.0.1, other names to nothing; add entries to simulate more."""
+    answers = {host: ["127.0.0.1"] for host in site_hosts()}
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host in answers:
+            return answers[host]
+        raise httpcore.ConnectError(f"cannot resolve {host}: not in the test's DNS")
+
+    monkeypatch.setattr(scraping_http, "_resolve", resolve)
+    return answers
+
+
+@pytest.fixture()
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    return install_fake_dns(monkeypatch)
+
+
+@pytest.fixture()
+def scrape_settings() -> ScrapeSettings:
+    return make_settings()
+
+
+def make_settings() -> ScrapeSettings:
+    """Small delays and timeouts: the suite stays fast, the guard stays on."""
+    return ScrapeSettings(
+        allow_private_urls=False,
+        connect_timeout=1.0,
+        read_timeout=0.5,
+        max_response_bytes=200_000,
+        per_host_delay=0.01,
+        per_host_concurrency=2,
+        total_concurrency=8,
+        retries=1,
+        retry_backoff=0.01,
+        max_retry_after=1.0,
+        max_depth=2,
+        max_pages_per_site=8,
+    )
