@@ -42,6 +42,7 @@ from typing import Any
 
 from scraping.errors import ConfigurationError, ScrapeError
 from scraping.extract import parse_phone, region_for
+from scraping.normalize import fold
 from scraping.sources import SourceContext, register
 from scraping.sources.linkedin import canonical_company_url
 from scraping.sources.search import enrich, keywords_in, lead_confidence, result_limit
@@ -170,7 +171,8 @@ def employee_enums(company_size: Any) -> list[str]:
         else:
             match = _SIZE.match(text)
             if not match:
-                raise ConfigurationError(f"crunchbase: company_size {size!r} is not a range like 11-50 or 10001+")
+                raise ConfigurationError(
+                    f"crunchbase: company_size {size!r} is not a range like 11-50 or 10001+")
             low = int(re.sub(r"[,.]", "", match.group(1)))
             high = None if match.group(3) else int(re.sub(r"[,.]", "", match.group(2) or match.group(1)))
             wanted = [name for name, (start, end) in EMPLOYEE_ENUMS.items()
@@ -186,6 +188,11 @@ async def _resolve_location(geography: str, api: CrunchbaseApi) -> dict[str, Any
         if identifier := await api.autocomplete(text, "locations"):
             return identifier
     return None
+
+
+def _shares_a_word(term: str, name: str) -> bool:
+    """ "data analytics" and "Analytics" share a word; "python" and "Pyramid Schemes" do not."""
+    return bool(set(re.findall(r"\w+", fold(term))) & set(re.findall(r"\w+", fold(name))))
 
 
 async def search_predicates(criteria: Criteria, api: CrunchbaseApi,
@@ -204,7 +211,8 @@ async def search_predicates(criteria: Criteria, api: CrunchbaseApi,
     categories: list[str] = []
     for term in terms:
         identifier = await api.autocomplete(term.strip(), "categories")
-        if identifier and identifier["uuid"] not in categories:
+        # Autocomplete always offers something; a category sharing no word with the term is not it.
+        if identifier and _shares_a_word(term, _value(identifier)) and identifier["uuid"] not in categories:
             categories.append(identifier["uuid"])
     if terms and not categories:
         ctx.warn("", f"Crunchbase knows no category for {', '.join(terms)!r}: nothing searched")

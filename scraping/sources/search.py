@@ -188,7 +188,8 @@ class SerpApiBackend:
         except ConfigurationError:
             raise
         except ScrapeError as exc:
-            if "location" not in params or "location" not in str(exc).lower():
+            message = str(exc).lower()
+            if "location" not in params or "http 400" not in message or "location" not in message:
                 raise
             self.use_location = False
             page = await self.fetch(http, query, geography, cursor)
@@ -344,13 +345,16 @@ async def enrich(leads: list[Lead], criteria: Criteria, ctx: SourceContext) -> l
     """
     if ctx.stopping():
         return leads
-    return list(await asyncio.gather(*(
-        _enrich_one(lead, criteria, ctx) if lead.website else _as_is(lead) for lead in leads
-    )))
+    # Sites in flight at once, as in the website source: enough to keep the request cap busy.
+    sites = asyncio.Semaphore(max(1, ctx.settings.total_concurrency))
 
+    async def one(lead: Lead) -> Lead:
+        if not lead.website:
+            return lead
+        async with sites:
+            return lead if ctx.stopping() else await _enrich_one(lead, criteria, ctx)
 
-async def _as_is(lead: Lead) -> Lead:
-    return lead
+    return list(await asyncio.gather(*(one(lead) for lead in leads)))
 
 
 async def search_leads(query: str, criteria: Criteria, ctx: SourceContext,
@@ -363,7 +367,9 @@ async def search_leads(query: str, criteria: Criteria, ctx: SourceContext,
     are visited before the batch is yielded.
     """
     limit = result_limit(criteria, ctx.settings)
-    if not query.strip() or not limit:
+    if not limit:
+        return
+    if not query.strip():
         ctx.warn("", f"{ctx.source}: no search query, industry, geography or keywords to search for")
         return
     seen: set[str] = set()

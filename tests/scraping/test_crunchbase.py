@@ -44,7 +44,8 @@ def fake_crunchbase(server: HTTPServer, organizations: list[Organization]) -> Fa
 
 
 def cb_settings(server: HTTPServer, **overrides: object):
-    return make_settings(**{"crunchbase_api_key": "cb-key", "crunchbase_url": server.url_for(""), **overrides})
+    values = {"crunchbase_api_key": "cb-key", "crunchbase_url": server.url_for(""), **overrides}
+    return make_settings(**values)
 
 
 def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: HTTPServer) -> None:
@@ -60,7 +61,8 @@ def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: 
         {"type": "predicate", "field_id": "facet_ids", "operator_id": "includes", "values": ["company"]},
         {"type": "predicate", "field_id": "location_identifiers", "operator_id": "includes",
          "values": ["loc-berlin"]},
-        {"type": "predicate", "field_id": "categories", "operator_id": "includes", "values": ["cat-analytics"]},
+        {"type": "predicate", "field_id": "categories", "operator_id": "includes",
+         "values": ["cat-analytics"]},
         {"type": "predicate", "field_id": "num_employees_enum", "operator_id": "includes",
          "values": ["c_00011_00050", "c_00051_00100"]},
     ]
@@ -163,3 +165,12 @@ def test_company_sizes_map_to_every_overlapping_bucket() -> None:
     assert employee_enums("1,001 - 5,000 employees") == ["c_01001_05000"]
     with pytest.raises(ConfigurationError):
         employee_enums("lots")
+
+
+def test_an_autocomplete_guess_sharing_no_word_is_not_taken_as_the_category(httpserver: HTTPServer) -> None:
+    fake = FakeCrunchbase([LOAF], LOCATIONS, {**CATEGORIES, "Pyramid Schemes": "cat-pyramid"})
+    fake.install(httpserver)
+    outcome = run(Criteria(keywords=("py",), enrich=False), ["crunchbase"], cb_settings(httpserver))
+    assert outcome.leads("crunchbase") == []
+    assert "no category for 'py'" in outcome.warnings[0].message
+    assert not fake.calls("/api/v4/searches/organizations")

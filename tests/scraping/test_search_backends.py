@@ -221,7 +221,8 @@ def test_searxng_is_preferred_then_serpapi_then_brave(httpserver: HTTPServer) ->
 
 
 def test_a_chosen_backend_without_its_key_is_a_configuration_error() -> None:
-    outcome = run(CRITERIA, ["google"], make_settings(searxng_url="http://127.0.0.1:9", search_backend="serpapi"))
+    chosen = make_settings(searxng_url="http://127.0.0.1:9", search_backend="serpapi")
+    outcome = run(CRITERIA, ["google"], chosen)
     assert outcome.finished["google"].configuration_error
     assert "SERPAPI_API_KEY" in outcome.error("google")
 
@@ -230,7 +231,8 @@ def test_a_chosen_backend_without_its_key_is_a_configuration_error() -> None:
 
 
 def test_the_query_is_the_search_query_else_industry_geography_keywords() -> None:
-    assert criteria_query(Criteria(search_query="  tax  advisers  Leeds ", industry="x")) == "tax advisers Leeds"
+    own_query = Criteria(search_query="  tax  advisers  Leeds ", industry="x")
+    assert criteria_query(own_query) == "tax advisers Leeds"
     assert criteria_query(Criteria(industry="bakery", geography="Lyon", keywords=("bio", "vegan"))) == \
         "bakery Lyon bio vegan"
     assert criteria_query(Criteria()) == ""

@@ -154,14 +154,16 @@ class FakeBrave(FakeProvider):
         count = int(request.args.get("count", "20"))
         offset = int(request.args.get("offset", "0"))
         if not 1 <= count <= 20 or not 0 <= offset <= 9:
-            return json_response({"type": "ErrorResponse", "error": {"code": "VALIDATION", "status": 422}}, 422)
+            error = {"code": "VALIDATION", "status": 422}
+            return json_response({"type": "ErrorResponse", "error": error}, 422)
         chunk = self.results[offset * count:(offset + 1) * count]
         more = (offset + 1) * count < len(self.results)
         return json_response({
             "type": "search",
             "query": {"original": request.args.get("q", ""), "more_results_available": more},
             "web": {"type": "search", "results": [
-                {"title": item["title"], "url": item["url"], "description": f"<strong>{item['snippet']}</strong>",
+                {"title": item["title"], "url": item["url"],
+                 "description": f"<strong>{item['snippet']}</strong>",
                  "type": "search_result"} for item in chunk]},
         })
 
