@@ -265,11 +265,11 @@ class _TooLarge(ScrapeError):
 class _HostSlot:
     """The politeness state of one host: how many requests may run at once and when the next may start."""
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, delay: float) -> None:
         self.semaphore = asyncio.Semaphore(max(1, concurrency))
         self.lock = asyncio.Lock()
         self.next_start = 0.0
-        self.delay = 0.0
+        self.delay = delay
 
     async def wait_turn(self) -> None:
         # Starts are spaced by `delay` even when several requests may run at the same time.
@@ -445,7 +445,7 @@ class HttpClient:
 
     def _slot(self, host: str) -> _HostSlot:
         if host not in self._slots:
-            self._slots[host] = _HostSlot(self.settings.per_host_concurrency)
+            self._slots[host] = _HostSlot(self.settings.per_host_concurrency, self.settings.per_host_delay)
         return self._slots[host]
 
     def _next_hop(self, current: str, location: str, redirects: list[str]) -> str:

@@ -35,6 +35,7 @@ SERVER_LATENCY = 0.02  # every answer waits a little, so overlapping requests wo
 class RequestLog:
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (host, path, user agent)
+    started: list[tuple[str, float]] = field(default_factory=list)  # (host, monotonic time)
     in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     max_in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     max_total: int = 0
@@ -65,7 +66,7 @@ class FixtureServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def url(self, host: str, path: str = "/") -> str:
@@ -76,11 +77,14 @@ class FixtureServer:
         self.extra_routes[(host, path)] = spec
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        handler.rfile.read(length)  # a POST body is read so the kept-alive connection stays in step
         host = (handler.headers.get("Host") or "").rsplit(":", 1)[0]
         path = handler.path.split("?", 1)[0]
         log = self.log
         with log.lock:
             log.requests.append((host, handler.path, handler.headers.get("User-Agent", "")))
+            log.started.append((host, time.monotonic()))
             log.in_flight[host] += 1
             log.max_in_flight[host] = max(log.max_in_flight[host], log.in_flight[host])
             log.max_total = max(log.max_total, sum(log.in_flight.values()))
