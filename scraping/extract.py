@@ -209,7 +209,7 @@ _NOT_PHONE_LABEL = re.compile(
     r"\b(abn|acn|vat|ust|ust-?id(?:nr)?|uid|cif|nif|gst|ein|tax|steuer(?:nummer)?|hrb|hra|registro|"
     r"reg(?:istration)?|company\s+no|order|invoice|ref|version|build|release|isbn|iban|bic|swift|"
     r"account|konto|blz|kvk|siret|siren|handelsregister|amtsgericht|postcode|zip)\b\W*(?:no\.?|nr\.?|"
-    r"number|n[ºo°])?\W*$", re.I)
+    r"number|n[ºo°])?\W*\Z", re.I)
 _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
 
 
@@ -240,7 +240,7 @@ def _phones_in_text(text: str, region: str | None) -> list[_PhoneHit]:
             continue
         before = text[max(0, match.start - 2):match.start]
         # "v2.10.4", "#100234567", "no. 12345678": numbers glued to a letter or sign are identifiers.
-        if re.search(r"[A-Za-z#/]$|[.,]\d$", before):
+        if re.search(r"[A-Za-z#/]\Z|[.,]\d\Z", before):
             continue
         label = _label_before(text, match.start)
         if label == "other":

@@ -1,0 +1,284 @@
+"""Extraction rules, one behaviour a test, on small pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraping.extract import (
+    build_lead,
+    clean_title,
+    decode_cfemail,
+    find_address,
+    matched_keywords,
+    parse_page,
+    region_for,
+    social_profile,
+)
+from scraping.types import Criteria
+
+SITE = "https://www.acme-analytics.com.au/"
+
+
+def lead_of(*bodies: str, geography: str = "Sydney, Australia", keywords: tuple[str, ...] = (),
+            site: str = SITE):
+    region = region_for(geography, site)
+    pages = [parse_page(body, site if index == 0 else f"{site}page{index}", region)
+             for index, body in enumerate(bodies)]
+    return build_lead(pages, Criteria(geography=geography, keywords=keywords), site)
+
+
+def cf(address: str, key: int = 0x42) -> str:
+    return f"{key:02x}" + "".join(f"{ord(char) ^ key:02x}" for char in address)
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def test_name_comes_from_json_ld_first():
+    html = """<title>Home | Something Else</title><meta property="og:site_name" content="OG Name">
+    <script type="application/ld+json">{"@context":"https://schema.org","@type":"ProfessionalService",
+    "name":"Acme Analytics"}</script>"""
+    assert lead_of(html).company_name == "Acme Analytics"
+
+
+def test_name_ignores_organisations_nested_as_members_or_brands():
+    html = """<script type="application/ld+json">{"@type":"WebPage","name":"Page",
+    "mainEntity":{"@type":"Organization","name":"Acme Analytics",
+    "memberOf":{"@type":"Organization","name":"Chamber of Commerce"}}}</script>"""
+    assert lead_of(html).company_name == "Acme Analytics"
+
+
+def test_name_comes_from_microdata():
+    html = """<div itemscope itemtype="http://schema.org/LocalBusiness"><h1 itemprop="name">Acme Bakery</h1>
+    <div itemprop="review" itemscope itemtype="http://schema.org/Review"><span itemprop="name">Great</span></div></div>"""
+    assert lead_of(html).company_name == "Acme Bakery"
+
+
+def test_name_falls_back_to_og_site_name_then_title_then_footer():
+    assert lead_of('<meta property="og:site_name" content="Acme"><title>Home | X</title>').company_name == "Acme"
+    assert lead_of("<title>Home | Acme Analytics</title>").company_name == "Acme Analytics"
+    assert lead_of("<title>Welcome to Acme Analytics</title>").company_name == "Acme Analytics"
+    assert lead_of("<title>Home</title><footer>(c) 2025 Acme Analytics Pty Ltd</footer>").company_name \
+        == "Acme Analytics Pty Ltd"
+
+
+@pytest.mark.parametrize("title,expected", [
+    ("Home | Acme Analytics", "Acme Analytics"),
+    ("Acme Analytics - Home", "Acme Analytics"),
+    ("Contact us – Acme", "Acme"),
+    ("Welcome to Acme Analytics", "Acme Analytics"),
+    ("Startseite - Müller Maschinenbau", "Müller Maschinenbau"),
+    ("Inicio", ""),
+])
+def test_titles_are_cleaned(title, expected):
+    assert clean_title(title) == expected
+
+
+# --- e-mails ----------------------------------------------------------------------------------------
+
+
+def test_emails_from_mailto_text_entities_and_json_ld():
+    lead = lead_of("""<a href="mailto:Sales@Acme-Analytics.com.au?subject=Hi">write</a>
+    <p>info@acme-analytics.com.au</p><p>press&#64;acme-analytics.com.au</p>
+    <script type="application/ld+json">{"@type":"Organization","email":"mailto:jobs@acme-analytics.com.au"}</script>""")
+    assert set(lead.emails) == {"sales@acme-analytics.com.au", "info@acme-analytics.com.au",
+                                "press@acme-analytics.com.au", "jobs@acme-analytics.com.au"}
+
+
+@pytest.mark.parametrize("text", [
+    "info [at] acme-analytics [dot] com [dot] au",
+    "info(at)acme-analytics.com.au",
+    "info {at} acme-analytics {dot} com {dot} au",
+    "info (at) acme-analytics (dot) com (dot) au",
+    "info at acme-analytics dot com dot au",
+])
+def test_obfuscated_emails_are_read(text):
+    assert lead_of(f"<p>Write to {text}.</p>").emails == ["info@acme-analytics.com.au"]
+
+
+def test_the_words_only_form_needs_the_sites_own_domain():
+    lead = lead_of("<p>Meet us at noon dot com. See you at eventbrite dot com.</p>")
+    assert lead.emails == []
+
+
+def test_bracketed_form_is_taken_for_another_domain_when_the_site_has_none_of_its_own():
+    assert lead_of("<p>Bookings: bookings [at] agency-bookings [dot] com</p>").emails == \
+        ["bookings@agency-bookings.com"]
+
+
+def test_cloudflare_protected_emails_are_decoded():
+    encoded = cf("hello@acme-analytics.com.au")
+    assert decode_cfemail(encoded) == "hello@acme-analytics.com.au"
+    lead = lead_of(f'<a href="/cdn-cgi/l/email-protection#{encoded}"><span class="__cf_email__" '
+                   f'data-cfemail="{encoded}">[email&#160;protected]</span></a>')
+    assert lead.emails == ["hello@acme-analytics.com.au"]
+
+
+def test_asset_names_and_placeholders_are_not_emails():
+    lead = lead_of("""<p>logo@2x.png icon@3x.webp sprite@2x.jpg</p>
+    <p>e.g. you@example.com, name@domain.com, email@example.com, john.doe@company.com</p>
+    <p>your.name@gmail.com</p>""")
+    assert lead.emails == []
+
+
+def test_an_agencys_credit_is_not_the_companys_email():
+    lead = lead_of("""<p>info@acme-analytics.com.au</p>
+    <footer><p>Website by <a href="https://pixelagency.com.au">Pixel Agency</a>, hello@pixelagency.com.au</p>
+    <p>Designed by Studio North (<a href="mailto:studio@north.design">studio@north.design</a>)</p></footer>""")
+    assert lead.emails == ["info@acme-analytics.com.au"]
+
+
+def test_an_agency_credit_is_dropped_even_when_the_site_has_no_own_address():
+    lead = lead_of("""<p>Call us.</p><footer>Website by Pixel Agency - hello@pixelagency.com.au</footer>""")
+    assert lead.emails == []
+
+
+def test_the_sites_own_domain_and_role_addresses_rank_first():
+    lead = lead_of("""<p>jane.smith@gmail.com</p><p>jane@acme-analytics.com.au</p>
+    <p>info@acme-analytics.com.au</p>""")
+    assert lead.email == "info@acme-analytics.com.au"
+    assert lead.emails == ["info@acme-analytics.com.au", "jane@acme-analytics.com.au"]
+
+
+def test_other_organisations_addresses_give_way_to_the_sites_own():
+    lead = lead_of("<p>info@acme-analytics.com.au. Our association: office@retail-assoc.org.au</p>")
+    assert lead.emails == ["info@acme-analytics.com.au"]
+
+
+def test_canonical_link_tells_the_own_domain_of_a_site_served_elsewhere():
+    lead = lead_of('<link rel="canonical" href="https://acme.com.au/"><p>hi@acme.com.au, x@other-firm.com</p>',
+                   site="http://127.0.0.1:8000/")
+    assert lead.emails == ["hi@acme.com.au"]
+
+
+# --- phones -----------------------------------------------------------------------------------------
+
+
+def test_phones_from_tel_links_and_text_as_e164():
+    lead = lead_of('<a href="tel:+61-2-9000-1234">call</a><p>Mobile: 0412 345 678</p>')
+    assert lead.phones == ["+61290001234", "+61412345678"]
+
+
+def test_labelled_fax_numbers_are_not_phones():
+    lead = lead_of("""<p>Phone: (02) 9000 1234 Fax: (02) 9000 1235</p>
+    <p>Telefax <a href="tel:+61290001236">(02) 9000 1236</a></p>""")
+    assert lead.phones == ["+61290001234"]
+
+
+@pytest.mark.parametrize("text", [
+    "Published 15/03/2024", "Updated 2024-03-15", "Version 2.10.4", "v10.2.33.1",
+    "Order #100234567", "Invoice no. 20240315-0042", "ABN 12 345 678 901", "ACN 123 456 789",
+    "USt-IdNr.: DE 123456789", "VAT GB 123 4567 89", "Company No. 09876543", "1998-2025",
+    "IBAN DE89 3704 0044 0532 0130 00",
+])
+def test_dates_versions_and_registration_numbers_are_not_phones(text):
+    assert lead_of(f"<p>{text}</p>").phones == []
+
+
+@pytest.mark.parametrize("geography,expected", [
+    ("Sydney, Australia", "AU"), ("London, UK", "GB"), ("Berlin", "DE"), ("Madrid, España", "ES"),
+    ("Austin, Texas", "US"), ("Zürich, Schweiz", "CH"), ("somewhere, NZ", "NZ"), ("", None),
+])
+def test_geography_gives_the_phone_region(geography, expected):
+    assert region_for(geography) == expected
+
+
+def test_the_sites_country_domain_gives_the_region_without_a_geography():
+    assert region_for("", "https://www.brightwave.co.uk/") == "GB"
+    lead = lead_of("<p>Tel: 020 7946 0123</p>", geography="", site="https://www.brightwave.co.uk/")
+    assert lead.phones == ["+442079460123"]
+
+
+# --- socials ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://www.linkedin.com/company/acme-analytics/about/", ("linkedin", "https://www.linkedin.com/company/acme-analytics")),
+    ("https://au.linkedin.com/in/jane-citizen", ("person", "https://www.linkedin.com/in/jane-citizen")),
+    ("https://twitter.com/AcmeAnalytics", ("twitter", "https://x.com/acmeanalytics")),
+    ("https://x.com/acme?lang=en", ("twitter", "https://x.com/acme")),
+    ("https://m.facebook.com/AcmeAU/", ("facebook", "https://www.facebook.com/acmeau")),
+    ("https://instagram.com/acme.au", ("instagram", "https://www.instagram.com/acme.au")),
+    ("https://www.youtube.com/@Acme", ("youtube", "https://www.youtube.com/@acme")),
+    ("https://www.youtube.com/channel/UC123abc", ("youtube", "https://www.youtube.com/channel/UC123abc")),
+    ("https://github.com/acme/pipeline", ("github", "https://github.com/acme")),
+    ("https://www.facebook.com/sharer/sharer.php?u=x", None),
+    ("https://www.facebook.com/sharer.php?u=x", None),
+    ("https://twitter.com/intent/tweet?url=x", None),
+    ("https://twitter.com/share?url=x", None),
+    ("https://www.linkedin.com/shareArticle?mini=true", None),
+    ("https://www.youtube.com/watch?v=abc", None),
+    ("https://www.instagram.com/p/Cxyz/", None),
+])
+def test_social_links_become_canonical_profiles(url, expected):
+    assert social_profile(url) == expected
+
+
+def test_people_go_to_people_and_share_links_are_ignored():
+    lead = lead_of("""<a href="https://www.linkedin.com/in/jane-citizen/">Jane</a>
+    <a href="https://www.linkedin.com/company/acme-analytics">LinkedIn</a>
+    <a href="https://twitter.com/intent/tweet?url=x">Tweet</a>""")
+    assert lead.people == ["https://www.linkedin.com/in/jane-citizen"]
+    assert lead.socials == {"linkedin": "https://www.linkedin.com/company/acme-analytics"}
+
+
+def test_an_agencys_profiles_are_not_the_companys():
+    lead = lead_of("""<footer>Site by <a href="https://pixel.agency">Pixel</a>
+    <a href="https://www.linkedin.com/company/pixel-agency">Pixel on LinkedIn</a>
+    <a href="https://www.facebook.com/acmeanalytics">Acme on Facebook</a></footer>""")
+    assert lead.socials == {"facebook": "https://www.facebook.com/acmeanalytics"}
+
+
+# --- address, description, keywords, confidence -----------------------------------------------------
+
+
+def test_address_from_json_ld_postal_address_and_location_from_it():
+    lead = lead_of("""<script type="application/ld+json">{"@type":"LocalBusiness","name":"Acme",
+    "address":{"@type":"PostalAddress","streetAddress":"12 George Street","addressLocality":"Sydney",
+    "addressRegion":"NSW","postalCode":"2000","addressCountry":"AU"}}</script>""", geography="Australia")
+    assert lead.address == "12 George Street, Sydney NSW 2000, AU"
+    assert lead.location == "Sydney, AU"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Visit us: 12 George Street, Sydney NSW 2000. Open daily.", "12 George Street, Sydney NSW 2000"),
+    ("Studio: 1 Example Street, London EC1A 1BB", "1 Example Street, London EC1A 1BB"),
+    ("Anfahrt: Industriestraße 12, 70565 Stuttgart", "Industriestraße 12, 70565 Stuttgart"),
+    ("Dirección: Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+    ("Founded in 2012, 24 people, 3 offices.", ""),
+])
+def test_address_shaped_text_is_found(text, expected):
+    assert find_address(text) == expected
+
+
+def test_location_falls_back_to_the_jobs_geography():
+    assert lead_of("<p>nothing here</p>", geography="Sydney, Australia").location == "Sydney, Australia"
+
+
+def test_description_from_meta_description():
+    assert lead_of('<meta name="description" content="  Retail   analytics. ">').description == "Retail analytics."
+
+
+def test_keywords_match_whole_words_ignoring_case_and_accents():
+    assert matched_keywords(["logistica", "Data", "ana"], ["Logística y DATA engineering; analytics"]) \
+        == ["logistica", "Data"]
+
+
+def test_confidence_follows_the_documented_formula():
+    full = lead_of("""<script type="application/ld+json">{"@type":"Organization","name":"Acme",
+    "address":"12 George Street, Sydney NSW 2000"}</script><p>info@acme-analytics.com.au (02) 9000 1234
+    retail</p><a href="https://x.com/acme">x</a>""", keywords=("retail", "mining"))
+    assert full.confidence == pytest.approx(0.25 + 0.25 + 0.2 + 0.1 + 0.1 + 0.05)
+    assert lead_of("<title>Acme</title>").confidence == pytest.approx(0.15 + 0.1)
+    assert 0.0 <= lead_of("").confidence <= 1.0
+
+
+def test_malformed_html_is_tolerated():
+    lead = lead_of("<html><p>info@acme-analytics.com.au<div><span><table><tr><td>(02) 9000 1234</b></i>"
+                   "<script>var x = '<p>'")
+    assert lead.emails == ["info@acme-analytics.com.au"] and lead.phones == ["+61290001234"]
+
+
+def test_meta_refresh_target_is_read():
+    facts = parse_page('<meta http-equiv="Refresh" content="0; URL=\'/en/\'">', SITE)
+    assert facts.meta_refresh == "https://www.acme-analytics.com.au/en/"
