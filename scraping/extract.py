@@ -148,10 +148,10 @@ _EMAIL = re.compile(r"(?<![\w.+%-])([a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0
 _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
 _BRACKETED = re.compile(
     rf"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s*{_OPEN}\s*(?:at|@)\s*{_CLOSE}\s*"
-    rf"([a-z0-9-]+(?:\s*(?:{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}|\.)\s*[a-z0-9-]+)+)", re.I)
+    rf"([a-z0-9-]+(?:\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\.)\s*[a-z0-9-]+)+)", re.I)
 _WORDS = re.compile(r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+at\s+([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)(?![\w-])",
                     re.I)
-_DOT_TOKEN = re.compile(rf"\s*(?:{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}|\s+dot\s+|\.)\s*", re.I)
+_DOT_TOKEN = re.compile(rf"\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\s+dot\s+|\.)\s*", re.I)
 _ASSET_SUFFIXES = ("png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "tif", "tiff", "css",
                    "js", "mjs", "json", "xml", "pdf", "woff", "woff2", "ttf", "mp4", "webm", "zip")
 _PLACEHOLDER_DOMAINS = {
@@ -383,12 +383,14 @@ _ADDRESS_PATTERNS = [
                rf"(?:[A-Z]{{2,3}}\s+\d{{4,5}}|\d{{4,5}}|[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}})\b"
                rf"(?:,?\s+(?:Australia|United Kingdom|UK|USA|United States|New Zealand|Canada|Ireland))?",
                re.I),
-    # Musterstraße 12, 10115 Berlin / Calle Mayor 5, 28013 Madrid
-    re.compile(r"\b(?:[A-ZÄÖÜ][\wäöüßéíóúñ.-]*(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer)"
-               r"|(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Carrer|Rambla|Camino|Ronda)\s+(?:de\s+(?:la\s+|los\s+)?)?"
-               r"[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)\s+\d+[a-z]?(?:[-–]\d+)?(?:,\s*[\wº°ª. ]{1,12})?,?\s+"
-               r"\d{5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]+(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]+)?"
-               r"(?:,?\s+(?:Deutschland|Germany|España|Spain|Österreich|Austria))?"),
+    # Musterstraße 12, 10115 Berlin / Mariahilfer Straße 45 · 1060 Wien / Calle Mayor 5, 2º, 28013 Madrid
+    re.compile(r"\b(?:(?:[A-ZÄÖÜ][\wäöüß.-]*\s+){0,2}[A-ZÄÖÜ]?[\wäöüß-]*"
+               r"(?i:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)"
+               r"|(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Carrer|Rambla|Camino|Ronda|Rua|Via|Viale|Rue)"
+               r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+)*[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)"
+               r"\s+\d+[a-z]?(?:[-–/]\d+)?(?:,\s*[\wº°ª. ]{1,12}?)?\s*[,·|•]?\s+"
+               r"\d{4,5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]+(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]+)?"
+               r"(?:,?\s+(?:Deutschland|Germany|España|Spain|Österreich|Austria|Schweiz|Switzerland))?"),
 ]
 
 
@@ -398,7 +400,7 @@ def find_address(text: str) -> str:
     for pattern in _ADDRESS_PATTERNS:
         match = pattern.search(flat)
         if match:
-            return match.group(0).strip(" ,")
+            return re.sub(r"\s*[·|•]\s*", ", ", match.group(0)).strip(" ,")
     return ""
 
 

@@ -53,6 +53,7 @@ def load_corpus() -> list[Site]:
             if any(path.startswith(blocked) for blocked in truth.get("never_fetched", [])):
                 continue
             text, _ = decode_body(file.read_bytes(), "text/html")
+            text = text.replace("{{BASE}}", f"https://{directory.name}")
             pages.append((f"https://{directory.name}{path}", text))
         sites.append(Site(directory.name, truth, pages))
     return sites
