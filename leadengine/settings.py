@@ -212,7 +212,7 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=4)
 
 # Jobs
-SCRAPE_QUEUE = "scrape_jobs"
+SCRAPE_QUEUE = env("SCRAPE_QUEUE", default="scrape_jobs")
 JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=3)
 JOB_MIN_BACKOFF = env.int("JOB_MIN_BACKOFF", default=10_000)  # milliseconds
 JOB_MAX_BACKOFF = env.int("JOB_MAX_BACKOFF", default=300_000)
@@ -243,6 +243,8 @@ SCRAPE_MAX_DEPTH = env.int("SCRAPE_MAX_DEPTH", default=2)
 SCRAPE_MAX_PAGES_PER_SITE = env.int("SCRAPE_MAX_PAGES_PER_SITE", default=8)
 SCRAPE_MAX_RESULTS_CAP = env.int("SCRAPE_MAX_RESULTS_CAP", default=500)
 # Discovery sources: a source whose settings are empty reports that it is not configured.
+# Which search backend google and linkedin use: searxng, serpapi or brave; empty picks the first configured.
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="")
 SEARXNG_URL = env("SEARXNG_URL", default="")
 SERPAPI_API_KEY = env("SERPAPI_API_KEY", default="")
 SERPAPI_URL = env("SERPAPI_URL", default="https://serpapi.com")

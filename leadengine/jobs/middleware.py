@@ -10,5 +10,9 @@ shutting_down = threading.Event()
 
 
 class GracefulShutdown(Middleware):
+    def after_worker_boot(self, broker, worker) -> None:
+        # A process that starts a worker again (embedded mode, tests) starts it running.
+        shutting_down.clear()
+
     def before_worker_shutdown(self, broker, worker) -> None:
         shutting_down.set()

@@ -39,6 +39,7 @@ def scrape_settings() -> ScrapeSettings:
         retries=settings.SCRAPE_RETRIES,
         max_depth=settings.SCRAPE_MAX_DEPTH,
         max_pages_per_site=settings.SCRAPE_MAX_PAGES_PER_SITE,
+        search_backend=settings.SEARCH_BACKEND,
         searxng_url=settings.SEARXNG_URL,
         serpapi_api_key=settings.SERPAPI_API_KEY,
         serpapi_url=settings.SERPAPI_URL,

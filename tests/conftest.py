@@ -1,0 +1,75 @@
+"""Test set-up shared by the whole suite.
+
+Unit tests run on the database of DATABASE_URL (SQLite when unset) with Dramatiq's in-memory
+StubBroker. Tests marked `services` use the real PostgreSQL and RabbitMQ: they skip with a message
+when those are not configured, and fail instead when LEADENGINE_REQUIRE_SERVICES=1 (as in CI).
+"""
+
+import os
+import uuid
+
+# Read before Django loads the settings: the suite's own broker is in memory, and tests that need
+# RabbitMQ use this URL explicitly, on a queue of their own.
+RABBITMQ_URL = os.environ.pop("DRAMATIQ_BROKER_URL", "")
+os.environ["SCRAPE_QUEUE"] = f"test_scrape_jobs_{uuid.uuid4().hex[:8]}"
+REQUIRE_SERVICES = os.environ.get("LEADENGINE_REQUIRE_SERVICES") == "1"
+
+import dramatiq  # noqa: E402
+import pytest  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _scrape_settings(settings):
+    # Test sites run on 127.0.0.1, and politeness delays only slow the suite down.
+    settings.LEADENGINE_ALLOW_PRIVATE_URLS = True
+    settings.SCRAPE_PER_HOST_DELAY = 0.0
+    settings.SCRAPE_CONNECT_TIMEOUT = 2.0
+    settings.SCRAPE_READ_TIMEOUT = 3.0
+    settings.SCRAPE_RETRIES = 0
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def stub_broker():
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    yield broker
+    broker.flush_all()
+
+
+@pytest.fixture
+def stub_worker(stub_broker):
+    """A Dramatiq worker in this process: `stub_broker.join(queue); stub_worker.join()` runs what was sent."""
+    import leadengine.jobs.tasks  # noqa: F401
+
+    worker = dramatiq.Worker(stub_broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("ana", "ana@acme.example", "pw-ana-123456")
+
+
+@pytest.fixture
+def other_user(db):
+    return get_user_model().objects.create_user("ben", "ben@other.example", "pw-ben-123456")
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def need_services(what: str) -> None:
+    """Skip (on a laptop) or fail (in CI) a test whose service is unavailable."""
+    message = f"{what} is not available: set DATABASE_URL to PostgreSQL and DRAMATIQ_BROKER_URL to RabbitMQ"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (LEADENGINE_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
