@@ -3,8 +3,9 @@
 `parse_page(html, url, ...)` reads one page into `PageFacts`; `build_lead(pages, criteria, ...)`
 merges the facts of a site's pages into one `Lead`. Parsing uses selectolax's Lexbor engine: parsing
 a 100 KB page, listing its links and taking its text took it 2.1 ms against lxml's 2.8-3.1 ms
-(tests/benchmarks/bench_extract.py), and it parses broken markup the way browsers do (HTML5). extruct would parse every page a second time with lxml for the
-few fields needed, so JSON-LD and microdata are read here from the same tree.
+(tests/benchmarks/bench_extract.py), and it parses broken markup the way browsers do (HTML5).
+extruct would parse every page a second time with lxml for the few fields needed, so JSON-LD and
+microdata are read here from the same tree.
 
 Rules, each with a test in tests/scraping/test_extract.py:
 
@@ -149,8 +150,8 @@ _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
 _BRACKETED = re.compile(
     rf"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s*{_OPEN}\s*(?:at|@)\s*{_CLOSE}\s*"
     rf"([a-z0-9-]+(?:\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\.)\s*[a-z0-9-]+)+)", re.I)
-_WORDS = re.compile(r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+at\s+([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)(?![\w-])",
-                    re.I)
+_WORDS = re.compile(
+    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+at\s+([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)(?![\w-])", re.I)
 _DOT_TOKEN = re.compile(rf"\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\s+dot\s+|\.)\s*", re.I)
 _ASSET_SUFFIXES = ("png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "tif", "tiff", "css",
                    "js", "mjs", "json", "xml", "pdf", "woff", "woff2", "ttf", "mp4", "webm", "zip")
@@ -326,8 +327,8 @@ def region_for(geography: str, website: str = "") -> str | None:
 _SHARE_PATHS = re.compile(
     r"^/(sharer|share|sharearticle|intent|dialog|plugins|home|search|hashtag|i|login|signup|"
     r"watch|embed|results|shorts|p|reel|reels|explore|tr|events|groups|marketplace|legal|about|"
-    r"privacy|policies|help|settings|feed|jobs|pages|notifications|messages|sharing|permalink\.php|"
-    r"orgs|features|topics|sponsors|marketplace|pricing|enterprise|site)(?:[/.?]|$)", re.I)
+    r"privacy|policies|help|settings|feed|jobs|notifications|messages|sharing|permalink\.php|"
+    r"orgs|features|topics|sponsors|pricing|enterprise|site)(?:[/.?]|$)", re.I)
 
 
 def social_profile(url: str) -> tuple[str, str] | None:
@@ -347,7 +348,7 @@ def social_profile(url: str) -> tuple[str, str] | None:
         if len(segments) >= 2 and segments[0] == "in":
             return "person", f"https://www.linkedin.com/in/{segments[1].lower()}"
         return None
-    if _SHARE_PATHS.match(path) or "share" in parts.query.lower() and len(segments) == 1 and "." in path:
+    if _SHARE_PATHS.match(path):
         return None
     handle = segments[0]
     if host in ("twitter.com", "x.com"):
@@ -361,7 +362,7 @@ def social_profile(url: str) -> tuple[str, str] | None:
     elif host == "instagram.com":
         if re.fullmatch(r"[A-Za-z0-9._]{1,30}", handle):
             return "instagram", f"https://www.instagram.com/{handle.lower()}"
-    elif host in ("youtube.com", "youtu.be") and host != "youtu.be":
+    elif host == "youtube.com":
         if handle in ("channel", "c", "user") and len(segments) >= 2:
             return "youtube", f"https://www.youtube.com/{handle}/{segments[1]}"
         if handle.startswith("@"):
@@ -378,8 +379,9 @@ _STREET_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|
                  r"terrace|tce|way|court|ct|highway|hwy|square|sq|crescent|cres|close|row|walk|wharf|quay")
 _ADDRESS_PATTERNS = [
     # 12 George Street, Level 3, Sydney NSW 2000 / 1 Main St, London EC1A 1BB / 500 Main St, Austin, TX 78701
-    re.compile(rf"\b(?:(?:level|suite|unit|floor)\s+\d+[a-z]?,?\s+)?\d+[a-z]?(?:[-–]\d+)?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}"
-               rf"(?:{_STREET_WORDS})\b\.?(?:,?\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*){{1,3}},?\s+"
+    re.compile(rf"\b(?:(?:level|suite|unit|floor)\s+\d+[a-z]?,?\s+)?\d+[a-z]?(?:[-–]\d+)?\s+"
+               rf"(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET_WORDS})\b\.?"
+               rf"(?:,?\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*){{1,3}},?\s+"
                rf"(?:[A-Z]{{2,3}}\s+\d{{4,5}}|\d{{4,5}}|[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}})\b"
                rf"(?:,?\s+(?:Australia|United Kingdom|UK|USA|United States|New Zealand|Canada|Ireland))?",
                re.I),
@@ -387,7 +389,8 @@ _ADDRESS_PATTERNS = [
     re.compile(r"\b(?:(?:[A-ZÄÖÜ][\wäöüß.-]*\s+){0,2}[A-ZÄÖÜ]?[\wäöüß-]*"
                r"(?i:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)"
                r"|(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Carrer|Rambla|Camino|Ronda|Rua|Via|Viale|Rue)"
-               r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+)*[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)"
+               r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+)*"
+               r"[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)"
                r"\s+\d+[a-z]?(?:[-–/]\d+)?(?:,\s*[\wº°ª. ]{1,12}?)?\s*[,·|•]?\s+"
                r"\d{4,5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]+(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]+)?"
                r"(?:,?\s+(?:Deutschland|Germany|España|Spain|Österreich|Austria|Schweiz|Switzerland))?"),
@@ -618,8 +621,10 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
             continue
         if lowered.startswith(("tel:", "callto:")):
             number = parse_phone(href.split(":", 1)[1], region)
-            if number:
-                (facts.faxes.add(number) if _anchor_label(anchor) == "fax" else facts.phones.append(number))
+            if number and _anchor_label(anchor) == "fax":
+                facts.faxes.add(number)
+            elif number:
+                facts.phones.append(number)
             continue
         if "/cdn-cgi/l/email-protection#" in lowered:
             address = _clean_email(decode_cfemail(href.rsplit("#", 1)[1]))
@@ -700,7 +705,10 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
         if address:
             facts.words_emails.append(address)
     for hit in _phones_in_text(text, region):
-        (facts.faxes.add(hit.e164) if hit.fax else facts.phones.append(hit.e164))
+        if hit.fax:
+            facts.faxes.add(hit.e164)
+        else:
+            facts.phones.append(hit.e164)
     facts.footer_name = footer_name(flat)
     facts.text_address = find_address(text)
 
@@ -789,7 +797,8 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     name, structured = site_name(pages)
     emails = site_emails(pages, domains)
     faxes = set().union(*(page.faxes for page in pages))
-    phones = [phone for phone in dict.fromkeys(p for page in pages for p in page.phones) if phone not in faxes]
+    found_phones = dict.fromkeys(phone for page in pages for phone in page.phones)
+    phones = [phone for phone in found_phones if phone not in faxes]
     socials: dict[str, str] = {}
     people: list[str] = []
     credited = set().union(*(page.credited_domains for page in pages))
@@ -830,7 +839,8 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
 def _named_like(profile_url: str, domains: set[str]) -> bool:
     """Whether a profile's handle carries a word of the site's domain ("northwind" of northwind-logistics)."""
     handle = re.sub(r"[^a-z0-9]", "", profile_url.rstrip("/").rsplit("/", 1)[-1].lower())
-    words = {word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4}
+    words = {word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0])
+             if len(word) >= 4}
     return any(word in handle for word in words)
 
 
@@ -847,7 +857,8 @@ def _site_address(pages: list[PageFacts]) -> tuple[str, str, str]:
 def _source_url(pages: list[PageFacts], emails: list[str], phones: list[str], website: str) -> str:
     best_email = emails[0] if emails else ""
     for page in pages:
-        if best_email and (any(hit.address == best_email for hit in page.emails) or best_email in page.words_emails):
+        found_here = {hit.address for hit in page.emails} | set(page.words_emails)
+        if best_email in found_here:
             return page.url
     for page in pages:
         if phones and phones[0] in page.phones:

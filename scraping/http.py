@@ -454,7 +454,8 @@ class HttpClient:
         if following in redirects:
             raise ScrapeError(f"redirect loop at {safe_url(following)}")
         if len(redirects) > self.settings.max_redirects:
-            raise ScrapeError(f"more than {self.settings.max_redirects} redirects from {safe_url(redirects[0])}")
+            raise ScrapeError(f"more than {self.settings.max_redirects} redirects "
+                              f"from {safe_url(redirects[0])}")
         return following
 
     async def _send(self, method: str, url: httpx.URL, *, slot: _HostSlot, max_bytes: int,

@@ -33,16 +33,17 @@ from scraping.types import Criteria, Lead
 # Words in a link's text or path that point at contact details, with their weight.
 _CONTACT_WORDS = {
     10: ("contact", "kontakt", "contacto", "contacta", "contactenos", "contactez", "contatti", "get in touch",
-         "reach us", "impressum", "imprint", "legal notice", "aviso legal", "aviso-legal", "mentions legales"),
+         "reach us", "impressum", "imprint", "legal notice", "aviso legal", "aviso-legal",
+         "mentions legales"),
     6: ("about", "ueber-uns", "uber-uns", "über uns", "ueber uns", "about-us", "sobre", "nosotros",
         "quienes-somos", "quiénes somos", "empresa", "unternehmen", "company", "who we are", "team",
         "equipo", "people", "our-team", "locations", "offices", "standorte", "find us", "directions"),
     2: ("support", "help", "service", "careers", "jobs", "press", "presse"),
 }
-_SKIP_EXTENSIONS = re.compile(r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json)$",
-                              re.I)
-_SKIP_PATHS = re.compile(r"/(wp-admin|wp-login|cart|checkout|login|logout|signin|account|feed|tag|category)\b",
-                         re.I)
+_SKIP_EXTENSIONS = re.compile(
+    r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json)$", re.I)
+_SKIP_PATHS = re.compile(
+    r"/(wp-admin|wp-login|cart|checkout|login|logout|signin|account|feed|tag|category)\b", re.I)
 _MAX_CANDIDATES = 200
 
 
@@ -114,8 +115,6 @@ class _SiteCrawl:
         self._read(first.url, first.text, depth=0)
         await self._add_sitemap()
         await self._crawl()
-        if not self.region and self.pages:
-            self.region = extract.region_for("", self.homepage)
         return extract.build_lead(self.pages, self.criteria, self.homepage, source=self.ctx.source)
 
     def _plan(self, count: int) -> None:
@@ -198,7 +197,8 @@ def sitemap_locations(xml_text: str) -> list[str]:
                                       else xml_text)
     except ElementTree.ParseError:
         return [match.strip() for match in re.findall(r"<loc>\s*([^<]+?)\s*</loc>", xml_text)]
-    return [(element.text or "").strip() for element in root.iter() if element.tag.endswith("loc") and element.text]
+    return [element.text.strip() for element in root.iter()
+            if element.tag.endswith("loc") and element.text]
 
 
 async def scrape_site(url: str, criteria: Criteria, ctx: SourceContext) -> Lead | None:
@@ -254,10 +254,10 @@ async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead
     try:
         for next_done in asyncio.as_completed(tasks):
             lead = await next_done
-            if lead is not None and produced < criteria.max_results:
+            if lead is not None:
                 produced += 1
                 yield [lead]
-            if ctx.stopping():
+            if ctx.stopping() or produced >= criteria.max_results:
                 break
     finally:
         for task in tasks:

@@ -48,7 +48,8 @@ def load_corpus() -> list[Site]:
     for directory in sorted(path for path in SITES.iterdir() if (path / "truth.json").exists()):
         truth = json.loads((directory / "truth.json").read_text())
         pages = []
-        for file in sorted(directory.rglob("*.html"), key=lambda path: (path.name != "index.html", str(path))):
+        files = sorted(directory.rglob("*.html"), key=lambda path: (path.name != "index.html", str(path)))
+        for file in files:
             path = "/" + str(file.relative_to(directory)).removesuffix(".html").removesuffix("index")
             if any(path.startswith(blocked) for blocked in truth.get("never_fetched", [])):
                 continue
@@ -154,7 +155,8 @@ def evaluate(extractor, corpus: list[Site]) -> dict[str, Any]:
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        result[field_name] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+        result[field_name] = {"precision": round(precision, 3), "recall": round(recall, 3),
+                              "f1": round(f1, 3)}
     return result
 
 
@@ -178,7 +180,8 @@ def parser_speed(corpus: list[Site], rounds: int) -> dict[str, float]:
     pages = [html for site in corpus for _, html in site.pages]
     # Fixture pages are small; a real homepage is nearer 100 KB, where parser speed starts to matter.
     bodies = "".join(re.sub(r"(?s).*?<body[^>]*>|</body>.*", "", html) for html in pages)
-    large = "<html><head><title>Large</title></head><body>" + bodies * (100_000 // len(bodies) + 1) + "</body></html>"
+    copies = 100_000 // len(bodies) + 1
+    large = "<html><head><title>Large</title></head><body>" + bodies * copies + "</body></html>"
     documents = [large] * rounds
 
     def with_selectolax(html: str) -> None:
@@ -215,7 +218,8 @@ def main() -> None:
     print(f"{'traps':<10}{results['baseline']['traps']:>26}{results['ours']['traps']:>24}")
     results["pages_per_second"] = round(pages_per_second(corpus, rounds))
     results["parse_us_100kb_page"] = parser_speed(corpus, rounds)
-    print(f"ours: {results['pages_per_second']} pages/s; parse a 100 KB page (us): {results['parse_us_100kb_page']}")
+    print(f"ours: {results['pages_per_second']} pages/s; "
+          f"parse a 100 KB page (us): {results['parse_us_100kb_page']}")
     print(json.dumps(results, sort_keys=True))
 
 

@@ -66,7 +66,8 @@ class FixtureServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
         self.thread.start()
 
     def url(self, host: str, path: str = "/") -> str:
@@ -102,7 +103,8 @@ class FixtureServer:
     def _routes(self, host: str) -> dict[str, Any]:
         routes_file = SITES / host / "routes.json"
         routes = json.loads(routes_file.read_text()) if routes_file.exists() else {}
-        routes.update({path: spec for (route_host, path), spec in self.extra_routes.items() if route_host == host})
+        routes.update({path: spec for (route_host, path), spec in self.extra_routes.items()
+                       if route_host == host})
         return routes
 
     def _answer(self, handler: BaseHTTPRequestHandler, host: str, path: str, count: int) -> None:

@@ -50,12 +50,14 @@ def test_name_ignores_organisations_nested_as_members_or_brands():
 
 def test_name_comes_from_microdata():
     html = """<div itemscope itemtype="http://schema.org/LocalBusiness"><h1 itemprop="name">Acme Bakery</h1>
-    <div itemprop="review" itemscope itemtype="http://schema.org/Review"><span itemprop="name">Great</span></div></div>"""
+    <div itemprop="review" itemscope itemtype="http://schema.org/Review">
+    <span itemprop="name">Great</span></div></div>"""
     assert lead_of(html).company_name == "Acme Bakery"
 
 
 def test_name_falls_back_to_og_site_name_then_title_then_footer():
-    assert lead_of('<meta property="og:site_name" content="Acme"><title>Home | X</title>').company_name == "Acme"
+    og_page = '<meta property="og:site_name" content="Acme"><title>Home | X</title>'
+    assert lead_of(og_page).company_name == "Acme"
     assert lead_of("<title>Home | Acme Analytics</title>").company_name == "Acme Analytics"
     assert lead_of("<title>Welcome to Acme Analytics</title>").company_name == "Acme Analytics"
     assert lead_of("<title>Home</title><footer>(c) 2025 Acme Analytics Pty Ltd</footer>").company_name \
@@ -80,7 +82,8 @@ def test_titles_are_cleaned(title, expected):
 def test_emails_from_mailto_text_entities_and_json_ld():
     lead = lead_of("""<a href="mailto:Sales@Acme-Analytics.com.au?subject=Hi">write</a>
     <p>info@acme-analytics.com.au</p><p>press&#64;acme-analytics.com.au</p>
-    <script type="application/ld+json">{"@type":"Organization","email":"mailto:jobs@acme-analytics.com.au"}</script>""")
+    <script type="application/ld+json">
+    {"@type":"Organization","email":"mailto:jobs@acme-analytics.com.au"}</script>""")
     assert set(lead.emails) == {"sales@acme-analytics.com.au", "info@acme-analytics.com.au",
                                 "press@acme-analytics.com.au", "jobs@acme-analytics.com.au"}
 
@@ -124,7 +127,8 @@ def test_asset_names_and_placeholders_are_not_emails():
 def test_an_agencys_credit_is_not_the_companys_email():
     lead = lead_of("""<p>info@acme-analytics.com.au</p>
     <footer><p>Website by <a href="https://pixelagency.com.au">Pixel Agency</a>, hello@pixelagency.com.au</p>
-    <p>Designed by Studio North (<a href="mailto:studio@north.design">studio@north.design</a>)</p></footer>""")
+    <p>Designed by Studio North (<a href="mailto:studio@north.design">studio@north.design</a>)</p>
+    </footer>""")
     assert lead.emails == ["info@acme-analytics.com.au"]
 
 
@@ -146,8 +150,8 @@ def test_other_organisations_addresses_give_way_to_the_sites_own():
 
 
 def test_canonical_link_tells_the_own_domain_of_a_site_served_elsewhere():
-    lead = lead_of('<link rel="canonical" href="https://acme.com.au/"><p>hi@acme.com.au, x@other-firm.com</p>',
-                   site="http://127.0.0.1:8000/")
+    page = '<link rel="canonical" href="https://acme.com.au/"><p>hi@acme.com.au, x@other-firm.com</p>'
+    lead = lead_of(page, site="http://127.0.0.1:8000/")
     assert lead.emails == ["hi@acme.com.au"]
 
 
@@ -193,7 +197,8 @@ def test_the_sites_country_domain_gives_the_region_without_a_geography():
 
 
 @pytest.mark.parametrize("url,expected", [
-    ("https://www.linkedin.com/company/acme-analytics/about/", ("linkedin", "https://www.linkedin.com/company/acme-analytics")),
+    ("https://www.linkedin.com/company/acme-analytics/about/",
+     ("linkedin", "https://www.linkedin.com/company/acme-analytics")),
     ("https://au.linkedin.com/in/jane-citizen", ("person", "https://www.linkedin.com/in/jane-citizen")),
     ("https://twitter.com/AcmeAnalytics", ("twitter", "https://x.com/acmeanalytics")),
     ("https://x.com/acme?lang=en", ("twitter", "https://x.com/acme")),
@@ -256,7 +261,8 @@ def test_location_falls_back_to_the_jobs_geography():
 
 
 def test_description_from_meta_description():
-    assert lead_of('<meta name="description" content="  Retail   analytics. ">').description == "Retail analytics."
+    page = '<meta name="description" content="  Retail   analytics. ">'
+    assert lead_of(page).description == "Retail analytics."
 
 
 def test_keywords_match_whole_words_ignoring_case_and_accents():

@@ -199,8 +199,8 @@ def test_it_keeps_to_the_per_host_concurrency_cap(server, fake_dns, scrape_setti
     # The trapdoor site is left out: its slow page stays in flight at the server after the client
     # has given up on it, which the server would count as a second request.
     hosts = [host for host in HOSTS if host != "www.trapdoor-tools.com"]
-    result = run_website(Criteria(urls=tuple(server.url(host) for host in hosts), geography="Sydney, Australia"),
-                         capped)
+    criteria = Criteria(urls=tuple(server.url(host) for host in hosts), geography="Sydney, Australia")
+    result = run_website(criteria, capped)
     assert len(result.leads) == len(hosts)
     assert result.batches == len(hosts)  # one batch per site, as each finishes
     assert max(server.log.max_in_flight.values()) == 1
@@ -223,8 +223,8 @@ def test_it_warns_for_failed_urls_and_goes_on(server, fake_dns, scrape_settings)
 
 
 def test_it_fails_with_the_reasons_when_every_url_fails(server, fake_dns, scrape_settings):
-    result = run_website(Criteria(urls=(server.url("unknown-host.example.com"), server.url("www.brightwave.co.uk",
-                                                                                          "/missing"))), scrape_settings)
+    urls = (server.url("unknown-host.example.com"), server.url("www.brightwave.co.uk", "/missing"))
+    result = run_website(Criteria(urls=urls), scrape_settings)
     assert type(result.error) is ScrapeError
     assert "every URL failed" in str(result.error)
     assert "cannot resolve" in str(result.error)
@@ -239,7 +239,8 @@ def test_it_is_a_configuration_error_when_every_url_is_refused(fake_dns, scrape_
 
 
 def test_it_stops_between_pages_when_the_job_stops(server, fake_dns, scrape_settings):
-    result = run_website(Criteria(urls=(server.url("www.acme-analytics.com.au"),)), scrape_settings, stop_after=1)
+    criteria = Criteria(urls=(server.url("www.acme-analytics.com.au"),))
+    result = run_website(criteria, scrape_settings, stop_after=1)
     pages = [path for path in server.log.paths("www.acme-analytics.com.au")
              if path not in ("/robots.txt", "/sitemap.xml")]
     assert pages == ["/"]
@@ -251,7 +252,8 @@ def test_scrape_site_enriches_a_discovered_lead(server, fake_dns, scrape_setting
         async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"}) as http:
             ctx = SourceContext(source="google", http=http, settings=scrape_settings, warn=lambda *_: None,
                                 progress=lambda *_: None)
-            return await scrape_site(server.url("www.brightwave.co.uk"), Criteria(geography="London, UK"), ctx)
+            criteria = Criteria(geography="London, UK")
+            return await scrape_site(server.url("www.brightwave.co.uk"), criteria, ctx)
 
     found = asyncio.run(main())
     assert found is not None and found.source == "google"
@@ -270,7 +272,8 @@ def test_scrape_site_warns_and_returns_none_when_the_site_is_unreachable(fake_dn
     async def main() -> Lead | None:
         async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"}) as http:
             ctx = SourceContext(source="google", http=http, settings=scrape_settings,
-                                warn=lambda url, message: warnings.append((url, message)), progress=lambda *_: None)
+                                warn=lambda url, message: warnings.append((url, message)),
+                                progress=lambda *_: None)
             return await scrape_site("nowhere.example.com/?key=secret", Criteria(), ctx)
 
     assert asyncio.run(main()) is None
