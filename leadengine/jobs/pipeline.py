@@ -168,7 +168,7 @@ def run_job(job_id: str) -> None:
                       extra={**run.extra, "event": "failed", "duration": round(elapsed, 3)})
             return
         raise SourcesFailed(f"Every source failed. {reasons}")
-    services.job_complete(job, warnings=run.warnings)
+    services.job_complete(job, warnings=run.warnings, pages_done=run.pages_done, pages_planned=run.pages_planned)
     log.info("job %s completed in %.1fs: %d new, %d duplicates", job.id, elapsed, run.new, run.duplicates,
              extra={**run.extra, "event": "completed", "duration": round(elapsed, 3),
                     "new": run.new, "duplicates": run.duplicates})

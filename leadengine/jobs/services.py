@@ -232,11 +232,12 @@ def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> Non
         raise JobStopped(job.id)
 
 
-def job_complete(job: ScrapeJob, *, warnings: list[str]) -> bool:
+def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pages_planned: int = 0) -> bool:
     now = timezone.now()
     return bool(
         ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
             status=JobStatus.COMPLETED, completed_at=now, heartbeat_at=now, progress=100,
+            pages_done=pages_done, pages_planned=max(pages_planned, pages_done),
             warnings=warnings, error="", traceback="",
         )
     )
