@@ -29,6 +29,7 @@ import json as jsonlib
 import logging
 import re
 import socket
+import ssl
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -191,11 +192,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with the guarded network backend under its connection pool."""
 
-    def __init__(self, guard: AddressGuard, limits: httpx.Limits) -> None:
+    def __init__(self, guard: AddressGuard, limits: httpx.Limits, ssl_context: ssl.SSLContext | None) -> None:
         super().__init__(trust_env=False, limits=limits)
         # httpx has no parameter for the network backend; its pool is rebuilt with the same options.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -287,13 +288,15 @@ class HttpClient:
     """One HTTP client per job run, shared by its sources. See the module docstring."""
 
     def __init__(self, settings: ScrapeSettings, *, allowed_addresses: Iterable[str] = (),
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        """`allowed_addresses` and `ssl_context` are for tests: let exactly these private addresses
+        through the guard, and trust a test certificate authority."""
         self.settings = settings
         self.guard = AddressGuard(settings.allow_private_urls, frozenset(allowed_addresses))
         limits = httpx.Limits(max_connections=max(settings.total_concurrency, 1) * 2,
                               max_keepalive_connections=max(settings.total_concurrency, 1))
         self._client = httpx.AsyncClient(
-            transport=transport or _GuardedTransport(self.guard, limits),
+            transport=_GuardedTransport(self.guard, limits, ssl_context),
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,

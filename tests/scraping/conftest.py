@@ -13,6 +13,8 @@ non-HTML answers, failures before success. `{{BASE}}` in a served file becomes h
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 import time
 from collections import defaultdict
@@ -46,8 +48,9 @@ class RequestLog:
 
 
 class FixtureServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.log = RequestLog()
+        self.server_names: list[str] = []  # TLS server names (SNI) the clients sent
         self.extra_routes: dict[tuple[str, str], dict[str, Any]] = {}
         server = self
 
@@ -65,13 +68,17 @@ class FixtureServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            tls.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                        daemon=True)
         self.thread.start()
 
     def url(self, host: str, path: str = "/") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def route(self, host: str, path: str, **spec: Any) -> None:
         """Add a behaviour for one path of one host (tests that need their own)."""
@@ -239,3 +246,27 @@ def make_settings() -> ScrapeSettings:
         max_depth=2,
         max_pages_per_site=8,
     )
+
+
+@dataclass(frozen=True)
+class Certificates:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def make_certificates(directory: Path, host: str) -> Certificates:
+    """A throwaway certificate authority and a certificate it signed for `host` (openssl CLI)."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+            "/CN=LeadEngine test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={host}")
+    (directory / "san.ext").write_text(f"subjectAltName=DNS:{host}\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    return Certificates(directory / "ca.pem", directory / "server.pem", directory / "server.key")

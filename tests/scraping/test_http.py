@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
 import time
 from dataclasses import replace
 from typing import Any
@@ -13,6 +15,7 @@ from scraping import http as scraping_http
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
 from scraping.http import HttpClient, decode_body, literal_ip, safe_url
 from scraping.types import ScrapeSettings
+from tests.scraping.conftest import FixtureServer, make_certificates
 
 SITE = "www.brightwave.co.uk"
 
@@ -105,6 +108,35 @@ def test_the_client_connects_to_the_address_it_checked_and_keeps_the_host_header
     assert "Brightwave" in page.text
     assert lookups == [SITE]
     assert server.log.requests[0][0] == SITE
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_tls_uses_the_host_name_while_connecting_to_the_checked_address(tmp_path, fake_dns, scrape_settings):
+    # The socket goes to the address the guard checked (127.0.0.1); the TLS server name and the
+    # certificate check still use the URL's host name.
+    host = "secure.acme-analytics.com.au"
+    certificates = make_certificates(tmp_path, host)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(certificates.cert, certificates.key)
+    client_tls = ssl.create_default_context(cafile=str(certificates.ca))
+    tls_server = FixtureServer(tls=server_tls)
+    fake_dns[host] = ["127.0.0.1"]
+    fake_dns["other-name.example"] = ["127.0.0.1"]
+    tls_server.route(host, "/", body="<html><body>over TLS</body></html>")
+    try:
+        async def get(url: str):
+            async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"},
+                                  ssl_context=client_tls) as http:
+                return await http.fetch_page(url)
+
+        page = run(get(tls_server.url(host, "/")))
+        assert "over TLS" in page.text
+        assert set(tls_server.server_names) == {host}
+        # The same address under a name the certificate does not carry fails the check.
+        with pytest.raises(ScrapeError, match="cannot reach"):
+            run(get(tls_server.url("other-name.example", "/")))
+    finally:
+        tls_server.close()
 
 
 def test_allow_private_urls_opens_the_guard(server, scrape_settings):
