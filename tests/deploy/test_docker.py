@@ -1,0 +1,51 @@
+"""The docker/ files: the compose stack is valid and runs every part of LeadEngine."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
+SECRETS = {"SECRET_KEY": "s" * 50, "POSTGRES_PASSWORD": "pg", "RABBITMQ_PASSWORD": "mq", "SEARXNG_SECRET": "sx"}
+
+
+def compose_command() -> list[str]:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+
+
+def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([*compose_command(), "-f", "compose.yaml", "config"], cwd=DOCKER, env={"PATH": "/usr/bin:/bin", **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_it_is_a_valid_compose_file_with_the_whole_stack():
+    result = compose_config(SECRETS)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert {"postgres", "rabbitmq", "web", "worker", "maintenance", "migrate", "searxng"} <= services.keys()
+    assert services["worker"]["command"][:3] == ["python", "manage.py", "rundramatiq"]
+    assert services["maintenance"]["command"][:3] == ["python", "manage.py", "maintenance"]
+    assert "management" in services["rabbitmq"]["image"]
+    for name in ["postgres", "rabbitmq", "web", "worker", "maintenance", "searxng"]:
+        assert "healthcheck" in services[name], name
+    web_env = services["web"]["environment"]
+    assert web_env["DEBUG"] == "0"
+    assert web_env["DATABASE_URL"].startswith("postgres://")
+    assert web_env["DRAMATIQ_BROKER_URL"].startswith("amqp://")
+
+
+def test_it_refuses_to_start_without_its_secrets():
+    result = compose_config({})
+    assert result.returncode != 0
+    assert "docker/.env" in result.stderr
+
+
+def test_searxng_answers_json():
+    settings = yaml.safe_load((DOCKER / "searxng" / "settings.yml").read_text())
+    assert "json" in settings["search"]["formats"]
