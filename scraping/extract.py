@@ -60,8 +60,10 @@ _ORG_TYPES = {
     "accountingservice", "attorney", "dentist", "realestateagent", "travelagency", "employmentagency",
     "insuranceagency", "homeandconstructionbusiness", "automotivebusiness", "foodestablishment",
     "lodgingbusiness", "hotel", "medicalbusiness", "healthandbeautybusiness", "entertainmentbusiness",
+    "emergencyservice", "homeandconstructionbusiness", "airline", "consortium", "library",
 }
-_ORG_SUFFIXES = ("business", "organization", "service", "store", "agency")
+# Not "service": schema.org/Service is what a company offers, not the company.
+_ORG_SUFFIXES = ("business", "organization", "store", "agency")
 # Organisations nested under these keys are someone else (a parent company, a brand, a member).
 _FOREIGN_KEYS = {"parentorganization", "suborganization", "memberof", "member", "brand", "sponsor",
                  "funder", "alumni", "founder", "employee", "review", "author", "creator", "seller"}

@@ -305,6 +305,7 @@ class HttpClient:
         )
         self._total = asyncio.Semaphore(max(1, settings.total_concurrency))
         self._slots: dict[str, _HostSlot] = {}
+        self._api_slots: dict[str, _HostSlot] = {}
         self._robots: dict[str, Protego | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_errors: dict[str, ScrapeError] = {}
@@ -363,8 +364,8 @@ class HttpClient:
             while True:
                 parsed = self.guard.check_url(current)
                 status, response_headers, body = await self._send(
-                    method, parsed, slot=self._slot(parsed.host), max_bytes=self.settings.max_response_bytes,
-                    headers=call_headers, json=json, api=True)
+                    method, parsed, slot=self._api_slot(parsed.host),
+                    max_bytes=self.settings.max_response_bytes, headers=call_headers, json=json, api=True)
                 if status in _REDIRECTS and "location" in response_headers:
                     following = self._next_hop(current, response_headers["location"], redirects)
                     if httpx.URL(following).host != parsed.host:
@@ -450,6 +451,12 @@ class HttpClient:
         if host not in self._slots:
             self._slots[host] = _HostSlot(self.settings.per_host_concurrency, self.settings.per_host_delay)
         return self._slots[host]
+
+    def _api_slot(self, host: str) -> _HostSlot:
+        # Provider APIs pace themselves with 429 and Retry-After; a crawl delay would only slow a job.
+        if host not in self._api_slots:
+            self._api_slots[host] = _HostSlot(self.settings.per_host_concurrency, 0.0)
+        return self._api_slots[host]
 
     def _next_hop(self, current: str, location: str, redirects: list[str]) -> str:
         following = urljoin(current, location.strip())

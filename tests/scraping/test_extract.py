@@ -288,3 +288,10 @@ def test_malformed_html_is_tolerated():
 def test_meta_refresh_target_is_read():
     facts = parse_page('<meta http-equiv="Refresh" content="0; URL=\'/en/\'">', SITE)
     assert facts.meta_refresh == "https://www.acme-analytics.com.au/en/"
+
+
+def test_a_service_offered_is_not_the_company():
+    html = """<title>Acme Roofing</title><script type="application/ld+json">
+    {"@type":"Service","name":"Roof repair","provider":{"@type":"LocalBusiness","name":"Acme Roofing Co."}}
+    </script>"""
+    assert lead_of(html).company_name == "Acme Roofing Co."

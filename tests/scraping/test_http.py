@@ -377,3 +377,18 @@ def test_the_api_path_is_guarded_too(scrape_settings):
 def test_safe_url_drops_query_user_info_and_fragment():
     url = "https://user:pw@api.acme.com:8443/v1/x?key=secret#frag"
     assert safe_url(url) == "https://api.acme.com:8443/v1/x"
+
+
+def test_api_calls_have_the_per_host_cap_but_no_crawl_delay(api_host, scrape_settings):
+    api_host.route(API, "/v1/search", json={"ok": True}, delay=0.05)
+    paced = replace(scrape_settings, per_host_delay=1.0, per_host_concurrency=2)
+
+    async def main() -> None:
+        async with HttpClient(paced, allowed_addresses={"127.0.0.1"}) as http:
+            url = api_host.url(API, "/v1/search")
+            await asyncio.gather(*(http.request_api("GET", url) for _ in range(6)))
+
+    started = time.monotonic()
+    run(main())
+    assert time.monotonic() - started < 1.0
+    assert api_host.log.max_in_flight[API] == 2
