@@ -23,7 +23,8 @@ Rules, each with a test in tests/scraping/test_extract.py:
   phones.
 - Socials: canonical profile URLs of LinkedIn company pages, X/Twitter, Facebook, Instagram, YouTube
   and GitHub; share links are not profiles; LinkedIn /in/ profiles are people.
-- Address: schema.org PostalAddress, else an <address> element, else an address-shaped line.
+- Address: schema.org PostalAddress (JSON-LD, microdata), else the first address-shaped text
+  (street, number and postcode in the Australian, British, American, German or Spanish style).
 
 Confidence, in [0, 1], is the sum of:
   0.25  company name (0.25 from structured data or og:site_name, 0.15 from the title or footer)
