@@ -345,7 +345,8 @@ def social_profile(url: str) -> tuple[str, str] | None:
     segments = [segment for segment in path.split("/") if segment]
     if not segments:
         return None
-    if host.endswith("linkedin.com"):
+    # Country subdomains (au.linkedin.com) are LinkedIn; notlinkedin.com is not.
+    if host == "linkedin.com" or host.endswith(".linkedin.com"):
         if len(segments) >= 2 and segments[0] in ("company", "school", "showcase"):
             return "linkedin", f"https://www.linkedin.com/{segments[0]}/{segments[1].lower()}"
         if len(segments) >= 2 and segments[0] == "in":

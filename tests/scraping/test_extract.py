@@ -214,6 +214,7 @@ def test_the_sites_country_domain_gives_the_region_without_a_geography():
     ("https://www.linkedin.com/shareArticle?mini=true", None),
     ("https://www.youtube.com/watch?v=abc", None),
     ("https://www.instagram.com/p/Cxyz/", None),
+    ("https://notlinkedin.com/company/acme", None),
 ])
 def test_social_links_become_canonical_profiles(url, expected):
     assert social_profile(url) == expected
