@@ -5,19 +5,12 @@ StubBroker. Tests marked `services` use the real PostgreSQL and RabbitMQ: they s
 when those are not configured, and fail instead when LEADENGINE_REQUIRE_SERVICES=1 (as in CI).
 """
 
-import os
-import uuid
+import dramatiq
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
 
-# Read before Django loads the settings: the suite's own broker is in memory, and tests that need
-# RabbitMQ use this URL explicitly, on a queue of their own.
-RABBITMQ_URL = os.environ.pop("DRAMATIQ_BROKER_URL", "")
-os.environ["SCRAPE_QUEUE"] = f"test_scrape_jobs_{uuid.uuid4().hex[:8]}"
-REQUIRE_SERVICES = os.environ.get("LEADENGINE_REQUIRE_SERVICES") == "1"
-
-import dramatiq  # noqa: E402
-import pytest  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+from tests.environment import RABBITMQ_URL, REQUIRE_SERVICES  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture(autouse=True)

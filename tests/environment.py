@@ -1,0 +1,14 @@
+"""The test suite's environment, read before anything imports Django (loaded with `-p` in setup.cfg).
+
+The suite's own broker is Dramatiq's in-memory StubBroker: DRAMATIQ_BROKER_URL is taken out of the
+environment here and kept as RABBITMQ_URL for the tests that use RabbitMQ explicitly, on a queue of
+their own. This must run before any plugin imports Django, which is why it is a plugin and not
+conftest.py.
+"""
+
+import os
+import uuid
+
+RABBITMQ_URL = os.environ.pop("DRAMATIQ_BROKER_URL", "")
+os.environ["SCRAPE_QUEUE"] = f"test_scrape_jobs_{uuid.uuid4().hex[:8]}"
+REQUIRE_SERVICES = os.environ.get("LEADENGINE_REQUIRE_SERVICES") == "1"
