@@ -6,6 +6,7 @@ import uuid
 
 import dramatiq
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from dramatiq.middleware import CurrentMessage
 
 from leadengine.jobs import pipeline, services
@@ -39,6 +40,10 @@ def _record_failure(job_id: str, exc: Exception) -> None:
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message else settings.JOB_MAX_RETRIES
     error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database connection itself broke (a restart, a terminated backend): open a new one, or
+        # the job would stay `running` and the retry's claim would not take it.
+        connection.close()
     try:
         if retries < run_scrape_job.options["max_retries"]:
             services.job_mark_retrying(job_id, error=error)
@@ -49,5 +54,13 @@ def _record_failure(job_id: str, exc: Exception) -> None:
             log.error("job %s failed after its last attempt: %s", job_id, error,
                       extra={"job_id": job_id, "event": "failed"})
     except Exception:
-        # The database itself may be what failed; Dramatiq's retry brings the job back either way.
+        # The database is still away: the heartbeat stops, and `requeue_stale` takes the job back.
         log.exception("job %s: could not record the failure", job_id)
+
+
+@dramatiq.actor(queue_name=settings.EXPORT_QUEUE, max_retries=0, time_limit=settings.EXPORT_TIME_LIMIT)
+def run_lead_export(export_id: str) -> None:
+    """Write one CSV export; a failure is kept on the export (people create it again), not retried."""
+    from leadengine.jobs import exports
+
+    exports.export_run(export_id)

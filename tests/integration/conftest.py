@@ -1,0 +1,1 @@
+from tests.integration.fixtures import _run_queues, processes, rabbitmq, sites  # noqa: F401

@@ -1,0 +1,416 @@
+"""Real processes for the integration and reliability tests: rundramatiq workers, the maintenance loop,
+RabbitMQ on this run's queue, and company websites slow enough for a kill to land in the middle of a job.
+
+The workers are `manage.py rundramatiq` subprocesses on pytest-django's test database (DATABASE_URL) and
+on RabbitMQ (DRAMATIQ_BROKER_URL), consuming only this run's SCRAPE_QUEUE. The test process itself stays
+the web side: it creates jobs through the API with the actor moved onto a RabbitmqBroker
+(`rabbitmq_sending`). That runs the very code a web process runs (serializer, service, on_commit send with
+publisher confirms) while keeping pytest-django's database handling and APIClient; the process whose death
+matters in these trials is the worker, and that one is real.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import dramatiq
+import pika
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils.module_loading import import_string
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+from leadengine.settings import _amqp_url
+
+from tests.conftest import RABBITMQ_URL, need_services
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Small values so that a dead worker's job is taken back in seconds, not minutes.
+FAST_JOB_ENV = {
+    "JOB_HEARTBEAT_INTERVAL": "0.3",
+    "JOB_STALE_AFTER": "2",
+    "JOB_REDISPATCH_AFTER": "1",
+    "JOB_MAX_RETRIES": "2",
+    "JOB_MIN_BACKOFF": "300",
+    "JOB_MAX_BACKOFF": "1000",
+    "LEAD_BATCH_SIZE": "1",
+    "MAX_ACTIVE_JOBS_PER_USER": "1000",
+}
+
+
+def require_services() -> None:
+    """Skip or fail (need_services) unless the tests run on PostgreSQL and RabbitMQ answers."""
+    if connection.vendor != "postgresql":
+        need_services("PostgreSQL (DATABASE_URL)")
+    if not RABBITMQ_URL:
+        need_services("RabbitMQ (DRAMATIQ_BROKER_URL)")
+    try:
+        pika.BlockingConnection(_pika_parameters()).close()
+    except Exception as exc:
+        need_services(f"RabbitMQ at {urlsplit(RABBITMQ_URL).hostname} ({type(exc).__name__})")
+
+
+def database_url_for(application_name: str) -> str:
+    """The URL of pytest-django's test database, for processes outside this one."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    return (f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}?application_name={application_name}")
+
+
+def process_env(name: str, **overrides: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": database_url_for(name),
+        "DRAMATIQ_BROKER_URL": RABBITMQ_URL,
+        "SCRAPE_QUEUE": settings.SCRAPE_QUEUE,
+        "LEADENGINE_ALLOW_PRIVATE_URLS": "1",
+        "SCRAPE_PER_HOST_DELAY": "0",
+        "SCRAPE_RETRIES": "0",
+        "SCRAPE_CONNECT_TIMEOUT": "2",
+        "SCRAPE_READ_TIMEOUT": "60",
+        # The sites tell which worker fetched a page by its user agent.
+        "SCRAPE_USER_AGENT": f"LeadEngineTest/{name}",
+        "LOG_LEVEL": "INFO",
+        "LOG_JSON": "0",
+        "PYTHONUNBUFFERED": "1",
+        **FAST_JOB_ENV,
+        **overrides,
+    }
+    env.pop("LEADENGINE_REQUIRE_SERVICES", None)
+    return env
+
+
+class Process:
+    """A manage.py subprocess in a session of its own (so a kill takes its children too), logging to a file."""
+
+    ready_line = ""
+
+    def __init__(self, name: str, args: list[str], log_dir: Path, **env: str):
+        self.name = name
+        self.args = args
+        self.env = process_env(name, **env)
+        self.log_path = log_dir / f"{name}.log"
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> Process:
+        log = open(self.log_path, "ab")
+        self.popen = subprocess.Popen([sys.executable, "manage.py", *self.args], cwd=ROOT, env=self.env,
+                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_ready(self, timeout: float = 30.0) -> Process:
+        wait_for(lambda: self.ready_line in self.log() or not self.alive(), timeout, f"{self.name} to start")
+        assert self.alive(), f"{self.name} exited:\n{self.log()[-3000:]}"
+        return self
+
+    def kill(self) -> None:
+        """kill -9 of the whole process group: the machine-lost case, nothing runs its clean-up."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(10)
+
+    def terminate(self) -> None:
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self) -> None:
+        """SIGTERM, and kill -9 whatever is still there after a few seconds."""
+        if not self.alive():
+            return
+        self.terminate()
+        if self.wait_exit(8) is None:
+            self.kill()
+
+
+class Worker(Process):
+    ready_line = "Worker process is ready for action"
+
+    def __init__(self, name: str, log_dir: Path, threads: int = 2, **env: str):
+        super().__init__(name, ["rundramatiq", "--processes", "1", "--threads", str(threads),
+                                "--queues", settings.SCRAPE_QUEUE, "--worker-shutdown-timeout", "30000"],
+                         log_dir, **env)
+
+
+class Maintenance(Process):
+    ready_line = "maintenance loop every"
+
+    def __init__(self, name: str, log_dir: Path, interval: float = 0.3, **env: str):
+        super().__init__(name, ["maintenance", "--interval", str(interval)], log_dir, **env)
+
+
+class Processes:
+    """The processes a test module started; all stopped at its end, before the test database goes."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.started: list[Process] = []
+
+    def worker(self, name: str, threads: int = 2, ready: bool = True, **env: str) -> Worker:
+        return self._start(Worker(name, self.log_dir, threads=threads, **env), ready)
+
+    def maintenance(self, name: str = "maintenance", **env: str) -> Maintenance:
+        return self._start(Maintenance(name, self.log_dir, **env), True)
+
+    def _start(self, process: Process, ready: bool):
+        self.started.append(process.start())
+        return process.wait_ready() if ready else process
+
+    def logs(self) -> list[str]:
+        return [process.log() for process in self.started]
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            process.terminate()
+        for process in self.started:
+            process.stop()
+
+
+def completions(logs: list[str]) -> dict[str, int]:
+    """How many times each job id was logged as completed, over all the workers' logs."""
+    counts: dict[str, int] = {}
+    for text in logs:
+        for job_id in re.findall(r"job ([0-9a-f-]{36}) completed in", text):
+            counts[job_id] = counts.get(job_id, 0) + 1
+    return counts
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+# RabbitMQ
+
+
+def _pika_parameters() -> pika.URLParameters:
+    parameters = pika.URLParameters(RABBITMQ_URL)
+    parameters.socket_timeout = 3
+    parameters.connection_attempts = 1
+    return parameters
+
+
+def queue_names() -> list[str]:
+    """This run's queue, its delay queue and its dead-letter queue."""
+    queue = settings.SCRAPE_QUEUE
+    return [queue, f"{queue}.DQ", f"{queue}.XQ"]
+
+
+def message_count(queue: str) -> int:
+    """Messages ready in `queue` (0 when it does not exist)."""
+    with _channel() as channel:
+        try:
+            return channel.queue_declare(queue, passive=True).method.message_count
+        except pika.exceptions.ChannelClosedByBroker:
+            return 0
+
+
+def queue_bodies(queue: str) -> list[bytes]:
+    """The bodies of the messages in `queue`, left in place (read and requeued)."""
+    bodies = []
+    with _channel() as channel:
+        for _ in range(message_count(queue)):
+            method, _properties, body = channel.basic_get(queue)
+            if method is None:
+                break
+            bodies.append(body)
+        # Closing the channel unacknowledged puts them all back.
+    return bodies
+
+
+def publish_raw(body: bytes) -> None:
+    """Put `body` on this run's queue as it is: what a foreign or broken producer could send."""
+    with _channel() as channel:
+        channel.basic_publish("", settings.SCRAPE_QUEUE, body, pika.BasicProperties(delivery_mode=2))
+
+
+def delete_queues() -> None:
+    with _channel() as channel:
+        for name in queue_names():
+            channel.queue_delete(name)
+
+
+@contextmanager
+def _channel() -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
+    conn = pika.BlockingConnection(_pika_parameters())
+    try:
+        yield conn.channel()
+    finally:
+        if conn.is_open:
+            conn.close()
+
+
+@contextmanager
+def rabbitmq_sending() -> Iterator[dramatiq.Broker]:
+    """Send run_scrape_job's messages to RabbitMQ from this process, as the web does; restore after."""
+    from leadengine.jobs.tasks import run_scrape_job
+
+    middleware = [import_string(path)() for path in settings.DRAMATIQ_MIDDLEWARE]
+    # As settings.py builds it, with its bounded connect timeouts.
+    broker = RabbitmqBroker(url=_amqp_url(RABBITMQ_URL), confirm_delivery=True, middleware=middleware)
+    previous = run_scrape_job.broker
+    dramatiq.set_broker(broker)
+    run_scrape_job.broker = broker
+    broker.declare_actor(run_scrape_job)
+    try:
+        yield broker
+    finally:
+        run_scrape_job.broker = previous
+        dramatiq.set_broker(previous)
+        broker.close()
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
+
+
+@contextmanager
+def rabbitmq_stopped() -> Iterator[None]:
+    """RabbitMQ's application stopped (the node stays); started again whatever happens in the block."""
+    rabbitmqctl("stop_app")
+    try:
+        yield
+    finally:
+        rabbitmqctl("start_app")
+        wait_for(_rabbitmq_answers, 60, "RabbitMQ to accept connections", interval=0.2)
+
+
+def _rabbitmq_answers() -> bool:
+    try:
+        pika.BlockingConnection(_pika_parameters()).close()
+        return True
+    except Exception:
+        return False
+
+
+# Company websites
+
+
+@dataclass
+class Site:
+    """One company website on a loopback address of its own: a lead's identity is its host."""
+
+    number: int
+    contact_delay: float = 0.0
+    server: http.server.ThreadingHTTPServer | None = None
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
+
+    @property
+    def host(self) -> str:
+        return f"127.0.{1 + self.number // 250}.{2 + self.number % 250}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.server.server_port}/"
+
+    @property
+    def company(self) -> str:
+        return f"Company {self.number} Pty Ltd"
+
+    @property
+    def email(self) -> str:
+        return f"hello@company{self.number}.com.au"
+
+    def page(self, path: str) -> str | None:
+        if path == "/":
+            return (f"<!doctype html><html><head><title>{self.company}</title>"
+                    f'<meta property="og:site_name" content="{self.company}"></head><body>'
+                    f'<h1>{self.company}</h1><p>B2B enterprise software.</p><a href="/contact/">Contact</a>'
+                    f"</body></html>")
+        if path == "/contact/":
+            return (f"<!doctype html><html><head><title>Contact | {self.company}</title></head><body>"
+                    f'<p>Email <a href="mailto:{self.email}">{self.email}</a></p>'
+                    f"<p>Level 3, 100 George Street, Sydney NSW 2000</p></body></html>")
+        return None
+
+
+class Sites:
+    """Serves Site objects, each on its own address; `stop()` also wakes requests still sleeping."""
+
+    def __init__(self):
+        self.sites: list[Site] = []
+        self.closing = threading.Event()
+
+    def add(self, contact_delay: float = 0.0) -> Site:
+        site = Site(number=len(self.sites), contact_delay=contact_delay)
+        site.server = http.server.ThreadingHTTPServer((site.host, 0), _handler(site, self.closing))
+        site.server.daemon_threads = True
+        threading.Thread(target=site.server.serve_forever, daemon=True).start()
+        self.sites.append(site)
+        return site
+
+    def stop(self) -> None:
+        self.closing.set()
+        for site in self.sites:
+            site.server.shutdown()
+            site.server.server_close()
+
+
+def _handler(site: Site, closing: threading.Event):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            path = self.path.split("?")[0]
+            site.requests.append((path, self.headers.get("User-Agent", "")))
+            if path == "/robots.txt":
+                return self._send(200, "User-agent: *\nAllow: /\n", "text/plain")
+            if path == "/contact/" and site.contact_delay:
+                closing.wait(site.contact_delay)
+            body = site.page(path)
+            if body is None:
+                return self._send(404, "not found", "text/plain")
+            self._send(200, body, "text/html; charset=utf-8")
+
+        def _send(self, status: int, body: str, content_type: str) -> None:
+            data = body.encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                pass  # the worker went away mid-request: what these tests do to it
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
