@@ -6,6 +6,7 @@ ALLOWED_HOSTS and DATABASE_URL must be given: a missing one stops start-up namin
 Each environment variable has the name of the setting it fills.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -19,11 +20,14 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def required(name: str, cast=str):
-    """A value production cannot run without; a clear stop at start-up when it is missing."""
+    """A value production cannot run without; a clear stop at start-up when it is missing or empty."""
     try:
-        return env.get_value(name, cast=cast)
+        value = env.get_value(name, cast=cast)
     except ImproperlyConfigured:
-        raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off") from None
+        value = None
+    if not value or value == [""]:
+        raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off")
+    return value
 
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -33,6 +37,8 @@ if DEBUG:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 else:
     SECRET_KEY = required("SECRET_KEY")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters")
     ALLOWED_HOSTS = required("ALLOWED_HOSTS", cast=list)
 
 INSTALLED_APPS = [
@@ -96,6 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not the in-memory default: worker threads and the test's own thread then wait for each
+    # other's locks (timeout above) instead of failing with "database table is locked".
+    # One file per test process, so that two suites running at once do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-leadengine-{os.getpid()}.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -144,7 +154,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "leadengine.api_limits.BoundedPagination",
+    "DEFAULT_PARSER_CLASSES": ["leadengine.api_limits.BoundedJSONParser", "rest_framework.parsers.FormParser"],
+    "EXCEPTION_HANDLER": "leadengine.api_limits.exception_handler",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -192,7 +204,14 @@ DRAMATIQ_MIDDLEWARE = [
     # django_dramatiq's AdminMiddleware is left out on purpose: it writes a row per enqueue inside
     # the web request, and the ScrapeJob table already is the job record.
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # Each worker process writes a WorkerHeartbeat row while it runs: /healthz and the dashboard read it.
+    "leadengine.jobs.workers.WorkerHeartbeatMiddleware",
 ]
+# Dramatiq's own worker metrics (messages, errors, retries, durations), served by the `rundramatiq`
+# process on dramatiq_prom_port (9191). Set in the workers' environment only: see docs/operations.md.
+DRAMATIQ_PROMETHEUS = env.bool("DRAMATIQ_PROMETHEUS", default=False)
+if DRAMATIQ_PROMETHEUS:
+    DRAMATIQ_MIDDLEWARE.insert(0, "dramatiq.middleware.Prometheus")
 if DRAMATIQ_BROKER_URL.startswith(("amqp://", "amqps://")):
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
@@ -226,6 +245,21 @@ JOB_REDISPATCH_AFTER = env.float("JOB_REDISPATCH_AFTER", default=60.0)
 LEAD_BATCH_SIZE = env.int("LEAD_BATCH_SIZE", default=500)
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=20)
 RAW_PAYLOAD_MAX_BYTES = env.int("RAW_PAYLOAD_MAX_BYTES", default=64 * 1024)
+
+# Operations
+# A worker process writes its heartbeat this often; /healthz wants one seen within WORKER_SEEN_WITHIN.
+WORKER_HEARTBEAT_INTERVAL = env.float("WORKER_HEARTBEAT_INTERVAL", default=15.0)
+WORKER_SEEN_WITHIN = env.float("WORKER_SEEN_WITHIN", default=60.0)
+# /healthz fails without a recent worker heartbeat; embedded mode's workers run inside the web process.
+HEALTH_REQUIRE_WORKERS = env.bool("HEALTH_REQUIRE_WORKERS", default=not DEBUG)
+# CSV exports: written by an actor on EXPORT_QUEUE into EXPORTS_DIR, one file per export.
+EXPORT_QUEUE = env("EXPORT_QUEUE", default="exports")
+EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(BASE_DIR / "var" / "exports")))
+EXPORT_TIME_LIMIT = env.int("EXPORT_TIME_LIMIT", default=20 * 60 * 1000)  # milliseconds
+# /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Admin actions export or enrich at most this many selected leads at once.
+ADMIN_MAX_SELECTED_LEADS = env.int("ADMIN_MAX_SELECTED_LEADS", default=10_000)
 
 # Scraping: each value fills the field of scraping.types.ScrapeSettings with the same name, lowercased.
 LEADENGINE_ALLOW_PRIVATE_URLS = env.bool("LEADENGINE_ALLOW_PRIVATE_URLS", default=False)
@@ -262,8 +296,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "json": {"()": "leadengine.logs.JsonFormatter"},
     },
+    # Secret values (SECRET_KEY, passwords in URLs, API keys) are masked in whatever is logged.
+    "filters": {"secrets": {"()": "leadengine.masking.SecretsFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain",
+                    "filters": ["secrets"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
