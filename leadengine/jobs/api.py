@@ -74,6 +74,7 @@ class ScrapeJobViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Re
     """Scrape jobs of the signed-in user, newest first."""
 
     serializer_class = ScrapeJobSerializer
+    queryset = ScrapeJob.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = ScrapeJobFilter
     throttle_classes = [JobCreateThrottle]
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
@@ -129,6 +130,7 @@ class RawLeadViewSet(viewsets.ReadOnlyModelViewSet):
     """Leads of the signed-in user, newest first."""
 
     serializer_class = RawLeadSerializer
+    queryset = RawLead.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = RawLeadFilter
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 
