@@ -1,4 +1,4 @@
-"""Health of LeadEngine's parts: the database and the broker. No secrets in the output."""
+"""Health of LeadEngine's parts: the database, the broker and the workers. No secrets in the output."""
 
 from __future__ import annotations
 
@@ -46,8 +46,21 @@ def check_broker() -> dict:
         return {"ok": False, "kind": kind, "error": type(exc).__name__}
 
 
+def check_workers() -> dict:
+    """Worker processes whose heartbeat is recent. Required unless HEALTH_REQUIRE_WORKERS is off."""
+    from leadengine.jobs.workers import workers_seen
+
+    required = settings.HEALTH_REQUIRE_WORKERS
+    try:
+        seen = len(workers_seen())
+    except Exception as exc:
+        return {"ok": not required, "required": required, "error": type(exc).__name__}
+    return {"ok": seen > 0 or not required, "required": required, "seen": seen,
+            "within_seconds": settings.WORKER_SEEN_WITHIN}
+
+
 def health_report() -> dict:
-    checks = {"database": check_database(), "broker": check_broker()}
+    checks = {"database": check_database(), "broker": check_broker(), "workers": check_workers()}
     return {"ok": all(check["ok"] for check in checks.values()), "checks": checks}
 
 

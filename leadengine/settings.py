@@ -148,6 +148,9 @@ if not DEBUG:
 # A request body larger than this is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 
+# Jobs one user may create per period (DRF throttle "job_create": 120/minute, 1000/day, ...).
+JOB_CREATE_RATE = env("JOB_CREATE_RATE", default="120/minute")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -161,7 +164,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
-        "job_create": env("JOB_CREATE_RATE", default="120/minute"),
+        "job_create": JOB_CREATE_RATE,
     },
 }
 

@@ -8,10 +8,10 @@ import json
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from leadengine.jobs import selectors, services
+from leadengine.jobs import admin_ops, dashboard, selectors, services
 from leadengine.jobs.models import RawLead, ScrapeJob
 from scraping.sources import source_names
 
@@ -47,7 +47,9 @@ class ScrapeJobAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    actions = ["retry_jobs", "cancel_jobs"]
+    actions = ["retry_jobs", "cancel_jobs", admin_ops.export_jobs_csv, admin_ops.enrich_jobs]
+    # Reloads itself while the job is queued or running (admin/jobs/refreshing_change_form.html).
+    change_form_template = "admin/jobs/refreshing_change_form.html"
     readonly_fields = [
         "id", "owner", "status", "progress_display", "leads_link", "attempts", "total_found",
         "total_processed", "total_duplicates", "pages_done", "pages_planned", "error", "traceback_display",
@@ -65,6 +67,13 @@ class ScrapeJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Jobs are created through services (API, `manage.py scrape`) so that they are sent.
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **admin_ops.JOB_REFRESH})
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: dashboard.dashboard_view(request, self.admin_site))
+        return [path("dashboard/", view, name="jobs_dashboard"), *super().get_urls()]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -130,6 +139,7 @@ class RawLeadAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["job", "owner"]
     show_full_result_count = False
+    actions = [admin_ops.export_leads_csv, admin_ops.enrich_leads]
     readonly_fields = [
         "id", "owner", "job_link", "source", "company_name", "website", "email", "phone", "location",
         "confidence", "source_url", "data_hash", "scraped_at", "payload_display",

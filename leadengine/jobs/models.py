@@ -56,6 +56,8 @@ class ScrapeJob(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When the broker confirmed the message.")
+    schedule = models.ForeignKey("ScrapeSchedule", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="jobs", help_text="The schedule that created this job.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -117,3 +119,118 @@ class RawLead(models.Model):
 
     def __str__(self) -> str:
         return self.company_name or self.website or self.email or str(self.id)
+
+
+# Operations: schedules, per-source outcomes, worker heartbeats, CSV exports.
+
+
+class ScrapeSchedule(models.Model):
+    """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_schedules")
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=True)
+    interval_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Run every N seconds.")
+    cron = models.CharField(max_length=100, blank=True, help_text='Or a cron expression, e.g. "0 6 * * 1".')
+
+    # The criteria of each job it creates, as in ScrapeJob.
+    industry = models.CharField(max_length=200, blank=True)
+    geography = models.CharField(max_length=200, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    source_types = models.JSONField(default=list)
+    search_query = models.CharField(max_length=500, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    urls = models.JSONField(default=list, blank=True)
+    max_results = models.PositiveIntegerField(default=100)
+    enrich = models.BooleanField(default=True)
+
+    next_run_at = models.DateTimeField(null=True, blank=True, help_text="Empty: computed on save.")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_job = models.ForeignKey(ScrapeJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["enabled", "next_run_at"], name="schedule_due")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    CRITERIA_FIELDS = ("industry", "geography", "keywords", "source_types", "search_query", "filters", "urls",
+                       "max_results", "enrich")
+
+    def criteria(self) -> dict:
+        return {name: getattr(self, name) for name in self.CRITERIA_FIELDS}
+
+
+class SourceRun(models.Model):
+    """How one source did in one attempt of one job: for the dashboard's slowest and failing sources."""
+
+    job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="source_runs")
+    source = models.CharField(max_length=32)
+    leads = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    configuration_error = models.BooleanField(default=False)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["finished_at"], name="sourcerun_finished")]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({'failed' if self.error else 'ok'})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process alive: written every WORKER_HEARTBEAT_INTERVAL seconds while it runs."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    hostname = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    queues = models.JSONField(default=list)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class LeadExport(models.Model):
+    """A CSV file of one owner's leads: those of one job, or those matching a filter."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_exports")
+    status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    job = models.ForeignKey(ScrapeJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports")
+    filters = models.JSONField(default=dict, blank=True)
+    bom = models.BooleanField(default=False, help_text="Start the file with a UTF-8 byte order mark.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="export_owner_created"),
+            models.Index(fields=["created_at"], name="export_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {str(self.id)[:8]} ({self.status})"

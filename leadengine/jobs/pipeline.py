@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 
-from leadengine.jobs import services
+from leadengine.jobs import enrichment, outcomes, services
 from leadengine.jobs.middleware import shutting_down
 from leadengine.jobs.models import ScrapeJob
 from scraping.runner import LeadsFound, Progress, SourceFinished, Warning, run_sources
@@ -87,6 +87,7 @@ class _JobRun:
             return
         batch, self.pending = self.pending, []
         result = services.job_save_leads(self.job, batch)
+        enrichment.merge_found(self.job, batch)
         self.new += result.new
         self.duplicates += result.duplicates
         self.last_save = self.last_beat = time.monotonic()
@@ -110,6 +111,7 @@ class _JobRun:
             self.warnings.append(f"{event.source}: {event.url + ': ' if event.url else ''}{event.message}")
         elif isinstance(event, SourceFinished):
             self.finished_sources.add(event.source)
+            outcomes.source_run_record(self.job, event)
             if event.error:
                 self.failed_sources[event.source] = event.error
                 self.warnings.append(f"{event.source}: {event.error}")

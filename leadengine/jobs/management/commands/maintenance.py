@@ -39,4 +39,7 @@ class Command(BaseCommand):
 
 def maintenance_tasks():
     """Each task is safe to run concurrently from several processes."""
-    return [services.requeue_stale]
+    from leadengine.jobs import exports, schedules, workers
+
+    return [services.requeue_stale, schedules.run_due_schedules, exports.fail_stuck_exports,
+            workers.forget_dead_workers]

@@ -1,0 +1,207 @@
+"""CSV exports of leads: one owner's leads of one job, or those matching a filter.
+
+An export is a LeadExport row (queued -> running -> completed | failed) and, once completed, a file
+under EXPORTS_DIR written by the `run_lead_export` actor with its progress on the row. The same
+writer serves `manage.py export_leads`, which writes straight to a file or stdout.
+
+The columns are stable (see COLUMNS and docs/operations.md): new ones are only ever added at the end.
+Every cell goes through `csvsafe.safe_cell`, so scraped text cannot become a spreadsheet formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from leadengine.csvsafe import safe_cell
+from leadengine.jobs.models import ExportStatus, LeadExport, RawLead, ScrapeJob
+
+log = logging.getLogger(__name__)
+
+BOM = "\ufeff"
+
+
+def _payload(key: str) -> Callable[[RawLead], Any]:
+    return lambda lead: lead.raw_payload.get(key, "")
+
+
+def _joined(key: str) -> Callable[[RawLead], str]:
+    return lambda lead: "; ".join(str(item) for item in lead.raw_payload.get(key) or [])
+
+
+def _social(network: str) -> Callable[[RawLead], str]:
+    return lambda lead: (lead.raw_payload.get("socials") or {}).get(network, "")
+
+
+# (header, value of a lead). Stable: add new columns at the end only.
+COLUMNS: list[tuple[str, Callable[[RawLead], Any]]] = [
+    ("lead_id", lambda lead: lead.id),
+    ("job_id", lambda lead: lead.job_id),
+    ("source", lambda lead: lead.source),
+    ("company_name", lambda lead: lead.company_name),
+    ("website", lambda lead: lead.website),
+    ("email", lambda lead: lead.email),
+    ("phone", lambda lead: lead.phone),
+    ("location", lambda lead: lead.location),
+    ("address", _payload("address")),
+    ("industry", _payload("industry")),
+    ("description", _payload("description")),
+    ("emails", _joined("emails")),
+    ("phones", _joined("phones")),
+    ("linkedin", _social("linkedin")),
+    ("confidence", lambda lead: f"{lead.confidence:.2f}"),
+    ("source_url", lambda lead: lead.source_url),
+    ("scraped_at", lambda lead: lead.scraped_at.isoformat()),
+]
+HEADER = [name for name, _ in COLUMNS]
+
+# Filters an export accepts besides `job`: those of GET /api/v1/leads/, and `ids` for selections.
+FILTER_KEYS = {"source", "has_email", "search", "scraped_after", "ids"}
+
+
+class InvalidExport(ValueError):
+    """The export asks for something that cannot be exported (unknown filter, another user's job)."""
+
+
+def lead_queryset(*, owner_id: int, job_id: UUID | str | None = None, filters: dict | None = None) -> QuerySet:
+    """The owner's leads to export, oldest first, so that a file reads in the order leads were found."""
+    from leadengine.jobs.api import RawLeadFilter
+
+    filters = dict(filters or {})
+    unknown = set(filters) - FILTER_KEYS
+    if unknown:
+        raise InvalidExport(f"Unknown filters: {', '.join(sorted(unknown))}.")
+    queryset = RawLead.objects.filter(owner_id=owner_id)
+    if job_id:
+        queryset = queryset.filter(job_id=job_id)
+    if ids := filters.pop("ids", None):
+        queryset = queryset.filter(id__in=list(ids))
+    if filters:
+        filterset = RawLeadFilter(data=filters, queryset=queryset)
+        if not filterset.is_valid():
+            raise InvalidExport(f"Invalid filters: {dict(filterset.errors)}")
+        queryset = filterset.qs
+    return queryset.order_by("scraped_at", "id")
+
+
+def write_csv(leads: Iterable[RawLead], out: IO[str], *, bom: bool = False,
+              on_progress: Callable[[int], None] | None = None, every: int = 1000) -> int:
+    """Write the header and one row a lead to `out`; returns the number of rows."""
+    if bom:
+        out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    rows = 0
+    for lead in leads:
+        writer.writerow([safe_cell(value(lead)) for _, value in COLUMNS])
+        rows += 1
+        if on_progress and rows % every == 0:
+            on_progress(rows)
+    return rows
+
+
+# The export job
+
+
+def export_create(*, owner, job: ScrapeJob | None = None, filters: dict | None = None,
+                  bom: bool = False) -> LeadExport:
+    """Store a queued export of the owner's leads and send it to the workers after the commit."""
+    if job is not None and job.owner_id != owner.pk:
+        raise InvalidExport("Only your own jobs can be exported.")
+    lead_queryset(owner_id=owner.pk, job_id=job.id if job else None, filters=filters)  # validates
+    with transaction.atomic():
+        export = LeadExport.objects.create(owner=owner, job=job, filters=filters or {}, bom=bom)
+        transaction.on_commit(partial(export_dispatch, export.id))
+    log.info("export %s queued", export.id, extra={"export_id": str(export.id), "owner": owner.pk,
+                                                     "event": "export_queued"})
+    return export
+
+
+def export_dispatch(export_id: UUID | str) -> bool:
+    from leadengine.jobs.tasks import run_lead_export
+
+    try:
+        run_lead_export.send(str(export_id))
+    except Exception:
+        log.warning("export %s stored but not sent: broker unavailable", export_id, exc_info=True)
+        LeadExport.objects.filter(id=export_id, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.FAILED, error="The broker was unavailable; create the export again.",
+            completed_at=timezone.now())
+        return False
+    return True
+
+
+def export_path(export: LeadExport) -> Path:
+    return Path(settings.EXPORTS_DIR) / str(export.owner_id) / f"{export.id}.csv"
+
+
+def export_file_name(export: LeadExport) -> str:
+    """The name the downloaded file gets."""
+    what = f"job-{str(export.job_id)[:8]}" if export.job_id else "leads"
+    return f"leadengine-{what}-{export.created_at:%Y%m%d-%H%M%S}.csv"
+
+
+def export_run(export_id: UUID | str) -> LeadExport | None:
+    """Write the export's file; None when it is not queued (already run, or deleted)."""
+    now = timezone.now()
+    if not LeadExport.objects.filter(id=export_id, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.RUNNING, started_at=now):
+        return None
+    export = LeadExport.objects.get(id=export_id)
+    started = time.monotonic()
+    path = export_path(export)
+    partial_path = path.with_suffix(".part")
+    try:
+        leads = lead_queryset(owner_id=export.owner_id, job_id=export.job_id, filters=export.filters)
+        total = leads.count()
+        LeadExport.objects.filter(id=export.id).update(rows_total=total)
+
+        def progress(rows: int) -> None:
+            LeadExport.objects.filter(id=export.id).update(
+                rows_written=rows, progress=min(99, int(100 * rows / total)) if total else 0)
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial_path, "w", encoding="utf-8", newline="") as out:
+            rows = write_csv(leads.iterator(chunk_size=2000), out, bom=export.bom, on_progress=progress)
+        os.replace(partial_path, path)
+    except Exception as exc:
+        partial_path.unlink(missing_ok=True)
+        LeadExport.objects.filter(id=export.id).update(
+            status=ExportStatus.FAILED, error=f"{type(exc).__name__}: {exc}", completed_at=timezone.now())
+        log.exception("export %s failed", export.id, extra={"export_id": str(export.id), "event": "export_failed"})
+        return LeadExport.objects.get(id=export.id)
+    LeadExport.objects.filter(id=export.id).update(
+        status=ExportStatus.COMPLETED, rows_total=rows, rows_written=rows, progress=100,
+        size_bytes=path.stat().st_size, file_name=export_file_name(export), completed_at=timezone.now())
+    elapsed = time.monotonic() - started
+    log.info("export %s completed: %d rows in %.1fs", export.id, rows, elapsed,
+             extra={"export_id": str(export.id), "owner": export.owner_id, "event": "export_completed",
+                    "duration": round(elapsed, 3)})
+    return LeadExport.objects.get(id=export.id)
+
+
+def fail_stuck_exports() -> int:
+    """Exports running past the time limit lost their worker: mark them failed (a maintenance task)."""
+    cutoff = timezone.now() - timedelta(milliseconds=settings.EXPORT_TIME_LIMIT) - timedelta(minutes=1)
+    return LeadExport.objects.filter(status=ExportStatus.RUNNING, started_at__lt=cutoff).update(
+        status=ExportStatus.FAILED, error="The export's worker stopped; create it again.",
+        completed_at=timezone.now())
+
+
+def export_delete_files(exports: Iterable[LeadExport]) -> None:
+    for export in exports:
+        export_path(export).unlink(missing_ok=True)
+        export_path(export).with_suffix(".part").unlink(missing_ok=True)
