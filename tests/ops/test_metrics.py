@@ -1,0 +1,58 @@
+"""/metrics: the numbers come from the database and the broker, and move when jobs run."""
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.jobs.site import serve_company_site
+
+
+def scrape(client) -> dict[tuple, float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.content.decode())
+            for sample in family.samples}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_values_move_when_a_job_runs(client, api, httpserver, stub_broker, stub_worker, settings):
+    before = scrape(client)
+    assert before[("leadengine_jobs", (("status", "completed"),))] == 0
+    url = serve_company_site(httpserver)
+    response = api.post("/api/v1/jobs/scrape/", {"search_query": "analytics", "source_types": ["website"],
+                                                 "urls": [url]}, format="json")
+    assert response.status_code == 201
+    queued = scrape(client)
+    # The worker may have taken it already: count it whatever its status.
+    assert sum(value for (name, _), value in queued.items() if name == "leadengine_jobs") == 1
+    assert queued[("leadengine_queue_messages", (("queue", settings.SCRAPE_QUEUE), ("state", "ready")))] >= 0
+    stub_broker.join(settings.SCRAPE_QUEUE, timeout=30_000)
+    stub_worker.join()
+
+    after = scrape(client)
+    assert after[("leadengine_jobs", (("status", "completed"),))] == 1
+    assert after[("leadengine_leads_saved_total", ())] == 1
+    assert after[("leadengine_source_runs_total", (("outcome", "ok"), ("source", "website")))] == 1
+    assert after[("leadengine_source_errors_total", (("source", "website"),))] == 0
+    assert after[("leadengine_job_duration_seconds_count", ())] == 1
+    assert after[("leadengine_job_duration_seconds_bucket", (("le", "+Inf"),))] == 1
+    assert after[("leadengine_workers_seen", ())] == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_source_counts_as_an_error(client, user):
+    from leadengine.jobs.outcomes import source_run_record
+    from scraping.runner import SourceFinished
+    from tests.ops.helpers import make_job
+
+    source_run_record(make_job(user), SourceFinished(source="google", leads=0, seconds=1.5, error="no key",
+                                                     configuration_error=True))
+    assert scrape(client)[("leadengine_source_errors_total", (("source", "google"),))] == 1
+
+
+@pytest.mark.django_db
+def test_a_metrics_token_is_required_when_set(client, settings):
+    settings.METRICS_TOKEN = "s3cret-token"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
