@@ -234,11 +234,11 @@ def measure(total: int, naive_total: int, duplicate_share: float, batch_size: in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10,000 leads, naive on 1,000 (for CI)")
+    parser.add_argument("--quick", action="store_true", help="5,000 leads, naive on 500 (for CI)")
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--naive", type=int, default=5_000, help="leads saved the naive way, then scaled")
     args = parser.parse_args()
-    total, naive_total = (10_000, 1_000) if args.quick else (args.leads, args.naive)
+    total, naive_total = (5_000, 500) if args.quick else (args.leads, args.naive)
 
     with harness.throwaway_database("leadengine_bench_ingest") as url:
         harness.django_setup(url)

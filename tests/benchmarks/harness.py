@@ -129,3 +129,44 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "NO"
     return str(value)
+
+
+def broker_url() -> str:
+    return os.environ.get("DRAMATIQ_BROKER_URL") or DEFAULT_BROKER_URL
+
+
+def rabbitmq_available(url: str = "") -> bool:
+    import pika
+
+    try:
+        parameters = pika.URLParameters((url or broker_url()) + "?socket_timeout=2&connection_attempts=1")
+        pika.BlockingConnection(parameters).close()
+        return True
+    except Exception:
+        return False
+
+
+def delete_queues(queue: str) -> None:
+    """Delete a benchmark's queue and Dramatiq's delay and dead-letter queues beside it."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url()))
+    try:
+        channel = connection.channel()
+        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+            channel.queue_delete(name)
+    finally:
+        connection.close()
+
+
+def bench_env(db_url: str, queue: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's Django processes: its database and queue, no politeness limits."""
+    return {
+        "DATABASE_URL": db_url,
+        "DRAMATIQ_BROKER_URL": broker_url(),
+        "SCRAPE_QUEUE": queue,
+        "MAX_ACTIVE_JOBS_PER_USER": "1000000000",
+        "JOB_CREATE_RATE": "1000000000/s",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }

@@ -1,0 +1,327 @@
+"""Crawl: the website source against Scrapy on the same local site, same caps, same run.
+
+    python tests/benchmarks/bench_crawl.py [--quick] [--hosts 50] [--pages 40] [--per-host 2] [--total 32]
+
+A local server (asyncio streams, HTTP/1.1 keep-alive, in a process of its own) serves `hosts` sites,
+one per loopback address 127.0.0.2, 127.0.0.3, ... on one port, each answering after 50 ms. A site is
+a homepage linking to `pages - 1` contact-like pages ("Contact our Berlin office", /contact/office-7),
+so that the website source's discovery (contact-like links, bounded by max_pages_per_site) and a
+Scrapy spider following every link fetch the same `pages` pages per site; robots.txt allows all, and
+/sitemap.xml is a 404. The server counts the requests in flight per host and keeps the maximum.
+
+Each crawler runs in a fresh process of its own (so its peak RSS is its own): ours is
+scraping.runner.run_sources(["website"]) with ScrapeSettings(allow_private_urls=True,
+per_host_concurrency, per_host_delay=0, total_concurrency, max_pages_per_site=pages, robots obeyed);
+Scrapy 2.19 (requirements/bench.txt) runs a CrawlerProcess with CONCURRENT_REQUESTS_PER_DOMAIN,
+CONCURRENT_REQUESTS, DOWNLOAD_DELAY=0, ROBOTSTXT_OBEY. Scrapy only extracts links; ours also parses
+every page for contacts (that is its job), which is counted in its time.
+Targets: pages/s >= 1.0x Scrapy's, peak RSS no higher, no host above the per-host cap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks import harness  # noqa: E402
+
+DELAY = 0.05
+CITIES = ["Berlin", "Sydney", "London", "Austin", "Vienna", "Zurich", "Madrid", "Lyon", "Oslo", "Perth"]
+
+
+def host(index: int) -> str:
+    return f"127.0.0.{index + 2}"
+
+
+# --- the site ----------------------------------------------------------------------------------------
+
+
+def homepage(index: int, pages: int) -> bytes:
+    links = "\n".join(
+        f'<li><a href="/contact/office-{n}">Contact our {CITIES[n % len(CITIES)]} office {n}</a></li>'
+        for n in range(1, pages)
+    )
+    return _html(f"Site {index} Consulting GmbH", f"<p>{_FILLER}</p><ul>{links}</ul>")
+
+
+def office_page(index: int, number: int) -> bytes:
+    city = CITIES[number % len(CITIES)]
+    body = (f"<h2>Our {city} office</h2><p>{_FILLER}</p>"
+            f"<address>Hauptstrasse {number}, 10115 {city}</address>"
+            f"<p>Phone: +49 30 {1000000 + index * 100 + number}</p>"
+            f'<p>E-mail: <a href="mailto:office{number}@site{index}.example">office{number}@site{index}.example</a></p>'
+            '<p><a href="/">Home</a></p>')
+    return _html(f"Contact - Site {index} Consulting", body)
+
+
+_FILLER = ("We help mid-sized manufacturers plan, build and run their logistics: warehouses, transport and the "
+           "software between them. ") * 12
+
+
+def _html(title: str, body: str) -> bytes:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            f"<meta name='description' content='{title}'></head><body><header><nav><a href='/'>Home</a></nav>"
+            f"</header><main><h1>{title}</h1>{body}</main><footer>&copy; {title}</footer></body></html>").encode()
+
+
+class Site:
+    """Serves every host; counts requests in flight per host and pages fetched."""
+
+    def __init__(self, hosts: int, pages: int) -> None:
+        self.hosts, self.pages = hosts, pages
+        self.in_flight: dict[str, int] = {}
+        self.max_in_flight: dict[str, int] = {}
+        self.fetched: dict[str, int] = {}  # "host path" -> times
+        self.other = 0  # robots.txt, sitemap.xml, 404s
+
+    def answer(self, address: str, path: str) -> tuple[int, str, bytes]:
+        index = int(address.rsplit(".", 1)[1]) - 2
+        if path == "/robots.txt":
+            self.other += 1
+            return 200, "text/plain", b"User-agent: *\nAllow: /\n"
+        if path == "/":
+            body = homepage(index, self.pages)
+        elif path.startswith("/contact/office-") and path[16:].isdigit() and 0 < int(path[16:]) < self.pages:
+            body = office_page(index, int(path[16:]))
+        else:
+            self.other += 1
+            return 404, "text/html", b"<html><body>not found</body></html>"
+        key = f"{address} {path}"
+        self.fetched[key] = self.fetched.get(key, 0) + 1
+        return 200, "text/html; charset=utf-8", body
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        address = writer.get_extra_info("sockname")[0]
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                path = request_line.split(" ")[1]
+                close = any(line.lower() == "connection: close" for line in header_lines)
+                self.in_flight[address] = self.in_flight.get(address, 0) + 1
+                self.max_in_flight[address] = max(self.max_in_flight.get(address, 0), self.in_flight[address])
+                try:
+                    await asyncio.sleep(DELAY)
+                    status, content_type, body = self.answer(address, path)
+                    writer.write(
+                        f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\n"
+                        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                        f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n".encode() + body
+                    )
+                    await writer.drain()
+                finally:
+                    self.in_flight[address] -= 1
+                if close:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def stats(self) -> dict:
+        return {"pages": len(self.fetched), "fetches": sum(self.fetched.values()), "other": self.other,
+                "max_in_flight_per_host": max(self.max_in_flight.values(), default=0)}
+
+
+def serve(port: int, hosts: int, pages: int, stats_file: str) -> None:
+    """The server process: serves until SIGTERM, then writes its counts to `stats_file`."""
+    site = Site(hosts, pages)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        servers = [await asyncio.start_server(site.handle, host(i), port, backlog=512) for i in range(hosts)]
+        print("ready", flush=True)
+        await stop.wait()
+        for server in servers:
+            server.close()
+        Path(stats_file).write_text(json.dumps(site.stats()))
+
+    asyncio.run(main())
+
+
+def free_port(hosts: int) -> int:
+    """A port free on every host address."""
+    while True:
+        probe = socket.socket()
+        probe.bind((host(0), 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        try:
+            for index in range(hosts):
+                with socket.socket() as other:
+                    other.bind((host(index), port))
+            return port
+        except OSError:
+            continue
+
+
+# --- the two crawlers, each run in a process of its own ----------------------------------------------
+
+
+def crawl_ours(urls: list[str], per_host: int, total: int, pages: int) -> dict:
+    from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
+    from scraping.types import Criteria, ScrapeSettings
+
+    settings = ScrapeSettings(allow_private_urls=True, per_host_concurrency=per_host, per_host_delay=0.0,
+                              total_concurrency=total, max_pages_per_site=pages, obey_robots_txt=True, retries=0)
+    criteria = Criteria(urls=tuple(urls), max_results=len(urls))
+    leads = done = 0
+    errors = []
+    started = time.perf_counter()
+    for event in run_sources(criteria, ["website"], settings):
+        if isinstance(event, LeadsFound):
+            leads += len(event.leads)
+        elif isinstance(event, Progress):
+            done += event.pages_done
+        elif isinstance(event, SourceFinished) and event.error:
+            errors.append(event.error)
+    return {"seconds": time.perf_counter() - started, "leads": leads, "pages_done": done, "errors": errors}
+
+
+def crawl_scrapy(urls: list[str], per_host: int, total: int, pages: int) -> dict:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    fetched = []
+
+    class SiteSpider(scrapy.Spider):
+        name = "bench"
+        start_urls = urls
+
+        def parse(self, response):
+            fetched.append(response.url)
+            for href in response.css("a::attr(href)").getall():
+                if not href.startswith(("mailto:", "tel:")):
+                    yield response.follow(href, callback=self.parse)
+
+    process = CrawlerProcess(settings={
+        "CONCURRENT_REQUESTS": total,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
+        "DOWNLOAD_DELAY": 0,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "ROBOTSTXT_OBEY": True,
+        "RETRY_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "USER_AGENT": "bench",
+    })
+    process.crawl(SiteSpider)
+    started = time.perf_counter()
+    process.start()
+    return {"seconds": time.perf_counter() - started, "pages_done": len(fetched), "errors": []}
+
+
+def run_crawler(which: str, args) -> dict:
+    """Start the server and the crawler `which` in processes of their own; the figures of both."""
+    stats_file = f"/tmp/bench_crawl_{os.getpid()}_{which}.json"
+    port = free_port(args.hosts)
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--hosts", str(args.hosts),
+                               "--pages", str(args.pages), "--stats", stats_file],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        done = subprocess.run(
+            [sys.executable, __file__, "--crawl", which, "--port", str(port), "--hosts", str(args.hosts),
+             "--pages", str(args.pages), "--per-host", str(args.per_host), "--total", str(args.total)],
+            capture_output=True, text=True, timeout=600,
+        )
+        if done.returncode:
+            raise RuntimeError(f"{which} crawler failed:\n{done.stderr[-3000:]}")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    served = json.loads(Path(stats_file).read_text())
+    Path(stats_file).unlink()
+    return {"crawler": which, **figures, **served}
+
+
+def crawler_main(args) -> None:
+    urls = [f"http://{host(i)}:{args.port}/" for i in range(args.hosts)]
+    crawl = crawl_ours if args.crawl == "ours" else crawl_scrapy
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        figures = profiler.runcall(crawl, urls, args.per_host, args.total, args.pages)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    else:
+        figures = crawl(urls, args.per_host, args.total, args.pages)
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    figures["cpu_s"] = round(cpu.ru_utime + cpu.ru_stime, 2)
+    print(json.dumps(figures))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 hosts of 20 pages (for CI)")
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--pages", type=int, default=40, help="pages per host, homepage included")
+    parser.add_argument("--per-host", type=int, default=2)
+    parser.add_argument("--total", type=int, default=32)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stats", help=argparse.SUPPRESS)
+    parser.add_argument("--crawl", choices=["ours", "scrapy"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", action="store_true", help="run only ours, under cProfile (to stderr)")
+    args = parser.parse_args()
+    if args.quick:
+        args.hosts, args.pages = 10, 20
+    if args.serve:
+        return serve(args.serve, args.hosts, args.pages, args.stats)
+    if args.crawl:
+        return crawler_main(args)
+
+    try:
+        import scrapy  # noqa: F401
+
+        crawlers = ["ours", "scrapy"]
+    except ImportError:
+        if not args.quick:
+            sys.exit("Scrapy is not installed: pip install -r requirements/bench.txt")
+        print("Scrapy is not installed (pip install -r requirements/bench.txt): measuring ours alone")
+        crawlers = ["ours"]
+
+    rows = []
+    for which in crawlers:
+        figures = run_crawler(which, args)
+        rows.append({
+            "crawler": which, "pages_fetched": figures["pages"], "fetches": figures["fetches"],
+            "other_requests": figures["other"], "seconds": round(figures["seconds"], 2),
+            "pages_per_s": round(figures["pages"] / figures["seconds"], 1), "cpu_s": figures["cpu_s"],
+            "peak_rss_mb": figures["peak_rss_mb"], "max_in_flight_per_host": figures["max_in_flight_per_host"],
+        })
+    expected = args.hosts * args.pages
+    summary = {"quick": args.quick, "hosts": args.hosts, "pages_per_host": args.pages, "expected_pages": expected,
+               "per_host_concurrency": args.per_host, "total_concurrency": args.total, "delay_ms": DELAY * 1000,
+               "scrapy": "scrapy" in crawlers}
+    ours = rows[0]
+    met = {"all pages fetched": ours["pages_fetched"] == expected,
+           "per-host cap held (ours)": ours["max_in_flight_per_host"] <= args.per_host}
+    if len(rows) == 2:
+        scrapy_row = rows[1]
+        summary["pages_per_s_ratio"] = harness.ratio(ours["pages_per_s"], scrapy_row["pages_per_s"])
+        summary["peak_rss_ratio"] = harness.ratio(ours["peak_rss_mb"], scrapy_row["peak_rss_mb"])
+        met[">=1.0x Scrapy pages/s"] = summary["pages_per_s_ratio"] >= 1.0
+        met["peak RSS <= Scrapy's"] = summary["peak_rss_ratio"] <= 1.0
+    summary["targets_met"] = met
+    harness.report("crawl", rows, summary)
+
+
+if __name__ == "__main__":
+    main()
