@@ -37,10 +37,12 @@ def mask_url(url: str) -> str:
         if ":" in host:  # an IPv6 literal keeps its brackets
             host = f"[{host}]"
         parts = parts._replace(netloc=f"{parts.username or ''}:{MASK}@{host}" + (f":{port}" if port else ""))
-    if parts.query:
-        query = [(key, MASK if SECRET_QUERY_KEY.search(key) else value)
-                 for key, value in parse_qsl(parts.query, keep_blank_values=True)]
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(SECRET_QUERY_KEY.search(key) for key, _ in pairs):
+        query = [(key, MASK if SECRET_QUERY_KEY.search(key) else value) for key, value in pairs]
         parts = parts._replace(query=urlencode(query, safe="*"))
+    elif not password:
+        return url  # unchanged; urlunsplit would also rewrite sqlite:////path as sqlite://path
     return urlunsplit(parts)
 
 
