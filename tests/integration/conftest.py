@@ -1,1 +1,1 @@
-from tests.integration.fixtures import _run_queues, processes, rabbitmq, sites  # noqa: F401
+from tests.integration.fixtures import _run_queues, fresh_processes, processes, rabbitmq, sites  # noqa: F401

@@ -35,3 +35,11 @@ def sites():
     served = Sites()
     yield served
     served.stop()
+
+
+@pytest.fixture
+def fresh_processes(rabbitmq, tmp_path_factory):
+    """Processes of one test only: for tests that must know which worker gets a job."""
+    group = Processes(tmp_path_factory.mktemp("processes"))
+    yield group
+    group.stop_all()

@@ -2,12 +2,10 @@
 
 import pytest
 
-from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
-from tests.integration.workers import completions, message_count, wait_for
+from leadengine.jobs.models import JobStatus, RawLead
+from tests.integration.workers import JOBS, completions, create_job, message_count, wait_finished, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-JOBS = "/api/v1/jobs/scrape/"
 
 
 @pytest.fixture(scope="module")
@@ -15,27 +13,12 @@ def worker(processes):
     return processes.worker("integration-worker")
 
 
-def create(api, urls: list[str]) -> ScrapeJob:
-    response = api.post(JOBS, {"industry": "SaaS", "geography": "Sydney, Australia", "keywords": ["B2B"],
-                               "source_types": ["website"], "urls": urls}, format="json")
-    assert response.status_code == 201, response.content
-    return ScrapeJob.objects.get(id=response.json()["job_id"])
-
-
-def finished(job: ScrapeJob, timeout: float = 30.0) -> ScrapeJob:
-    def done():
-        job.refresh_from_db()
-        return job.is_finished
-    wait_for(done, timeout, f"job {job.id} to finish")
-    return job
-
-
 def test_it_runs_jobs_created_through_the_api_to_completed_with_their_leads(api, worker, sites):
     first, second = sites.add(), sites.add()
-    jobs = [create(api, [first.url]), create(api, [first.url, second.url])]
+    jobs = [create_job(api, [first.url]), create_job(api, [first.url, second.url])]
 
+    wait_finished(jobs)
     for job in jobs:
-        finished(job)
         assert job.status == JobStatus.COMPLETED, (job.error, job.warnings)
         assert job.attempts == 1 and job.started_at and job.completed_at and job.progress == 100
     assert (jobs[0].total_found, jobs[0].total_processed, jobs[0].total_duplicates) == (1, 1, 0)
@@ -58,12 +41,12 @@ def test_a_duplicate_message_runs_once(api, worker, sites):
     from leadengine.jobs.tasks import run_scrape_job
 
     site = sites.add(contact_delay=0.5)
-    job = create(api, [site.url])
+    job = create_job(api, [site.url])
     # Two more copies of the message while the first may be running, on the worker's two threads.
     run_scrape_job.send(str(job.id))
     run_scrape_job.send(str(job.id))
 
-    finished(job)
+    wait_finished([job])
     wait_for(lambda: worker.log().count(f"job {job.id} received") == 3, 20, "all three messages to arrive")
     wait_for(lambda: message_count(run_scrape_job.queue_name) == 0, 10, "the queue to drain")
     job.refresh_from_db()
@@ -75,9 +58,9 @@ def test_a_duplicate_message_runs_once(api, worker, sites):
 
 def test_a_job_for_an_unreachable_url_ends_failed_with_its_reason(api, worker, settings):
     # Port 9 on loopback: nothing listens, the connection is refused on every attempt.
-    job = create(api, ["http://127.0.0.1:9/"])
+    job = create_job(api, ["http://127.0.0.1:9/"])
 
-    finished(job)
+    wait_finished([job])
     assert job.status == JobStatus.FAILED
     assert "127.0.0.1:9" in job.error and job.completed_at
     assert job.attempts == int(worker.env["JOB_MAX_RETRIES"]) + 1

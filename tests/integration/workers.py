@@ -331,8 +331,13 @@ class Site:
 
     number: int
     contact_delay: float = 0.0
+    broken: bool = False  # every page answers 503
     server: http.server.ThreadingHTTPServer | None = None
-    requests: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
+    requests: list[tuple[float, str, str]] = field(default_factory=list)  # (monotonic time, path, user agent)
+
+    def last_visitor(self) -> str:
+        """The name of the process that fetched a page last (its user agent is LeadEngineTest/<name>)."""
+        return self.requests[-1][2].rpartition("/")[2] if self.requests else ""
 
     @property
     def host(self) -> str:
@@ -370,8 +375,8 @@ class Sites:
         self.sites: list[Site] = []
         self.closing = threading.Event()
 
-    def add(self, contact_delay: float = 0.0) -> Site:
-        site = Site(number=len(self.sites), contact_delay=contact_delay)
+    def add(self, contact_delay: float = 0.0, broken: bool = False) -> Site:
+        site = Site(number=len(self.sites), contact_delay=contact_delay, broken=broken)
         site.server = http.server.ThreadingHTTPServer((site.host, 0), _handler(site, self.closing))
         site.server.daemon_threads = True
         threading.Thread(target=site.server.serve_forever, daemon=True).start()
@@ -380,8 +385,13 @@ class Sites:
 
     def stop(self) -> None:
         self.closing.set()
+        # Each shutdown waits for its server's poll interval: all at once, not one after another.
+        stopping = [threading.Thread(target=site.server.shutdown) for site in self.sites]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         for site in self.sites:
-            site.server.shutdown()
             site.server.server_close()
 
 
@@ -389,7 +399,9 @@ def _handler(site: Site, closing: threading.Event):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             path = self.path.split("?")[0]
-            site.requests.append((path, self.headers.get("User-Agent", "")))
+            site.requests.append((time.monotonic(), path, self.headers.get("User-Agent", "")))
+            if site.broken:
+                return self._send(503, "down for maintenance", "text/plain")
             if path == "/robots.txt":
                 return self._send(200, "User-agent: *\nAllow: /\n", "text/plain")
             if path == "/contact/" and site.contact_delay:
@@ -414,3 +426,47 @@ def _handler(site: Site, closing: threading.Event):
             pass
 
     return Handler
+
+
+# Jobs
+
+
+JOBS = "/api/v1/jobs/scrape/"
+
+
+def create_job(api, urls: list[str]):
+    """POST a website job through the API, as a client would; the created ScrapeJob."""
+    from leadengine.jobs.models import ScrapeJob
+
+    response = api.post(JOBS, {"industry": "SaaS", "geography": "Sydney, Australia", "keywords": ["B2B"],
+                               "source_types": ["website"], "urls": urls}, format="json")
+    assert response.status_code == 201, response.content
+    return ScrapeJob.objects.get(id=response.json()["job_id"])
+
+
+def wait_finished(jobs, timeout: float = 30.0) -> None:
+    """Wait until every job (ScrapeJob objects, refreshed in place) is completed, failed or cancelled."""
+    jobs = list(jobs)
+
+    def done():
+        return all(job.refresh_from_db() or job.is_finished for job in jobs)
+    wait_for(done, timeout, f"{len(jobs)} jobs to finish", interval=0.2)
+
+
+def leads_of(job) -> set[tuple[str, str]]:
+    from leadengine.jobs.models import RawLead
+
+    return set(RawLead.objects.filter(job=job).values_list("company_name", "email"))
+
+
+def expected_leads(job_sites: list[Site]) -> set[tuple[str, str]]:
+    """What an undisturbed run of a job over these sites saves: one lead a site."""
+    return {(site.company, site.email) for site in job_sites}
+
+
+FIGURES: list[str] = []
+
+
+def report(trial: str, **figures) -> None:
+    """Keep a trial's figures for the end of pytest's output (tests/reliability/conftest.py prints them)."""
+    FIGURES.append(f"{trial}: " + ", ".join(f"{name}={value}" for name, value in figures.items()))
