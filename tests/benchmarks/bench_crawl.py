@@ -235,9 +235,12 @@ def run_crawler(which: str, args) -> dict:
         assert server.stdout.readline().strip() == "ready"
         done = subprocess.run(
             [sys.executable, __file__, "--crawl", which, "--port", str(port), "--hosts", str(args.hosts),
-             "--pages", str(args.pages), "--per-host", str(args.per_host), "--total", str(args.total)],
+             "--pages", str(args.pages), "--per-host", str(args.per_host), "--total", str(args.total),
+             *(["--profile"] if args.profile and which == "ours" else [])],
             capture_output=True, text=True, timeout=600,
         )
+        if args.profile:
+            sys.stderr.write(done.stderr)
         if done.returncode:
             raise RuntimeError(f"{which} crawler failed:\n{done.stderr[-3000:]}")
         figures = json.loads(done.stdout.strip().splitlines()[-1])
@@ -256,8 +259,11 @@ def crawler_main(args) -> None:
         import cProfile
         import pstats
 
+        # The crawl runs in run_sources' loop thread: profile that thread's asyncio.run.
         profiler = cProfile.Profile()
-        figures = profiler.runcall(crawl, urls, args.per_host, args.total, args.pages)
+        run = asyncio.run
+        asyncio.run = lambda main: profiler.runcall(run, main)
+        figures = crawl(urls, args.per_host, args.total, args.pages)
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     else:
         figures = crawl(urls, args.per_host, args.total, args.pages)
@@ -278,7 +284,7 @@ def main() -> None:
     parser.add_argument("--stats", help=argparse.SUPPRESS)
     parser.add_argument("--crawl", choices=["ours", "scrapy"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--profile", action="store_true", help="run only ours, under cProfile (to stderr)")
+    parser.add_argument("--profile", action="store_true", help="run ours under cProfile (printed to stderr)")
     args = parser.parse_args()
     if args.quick:
         args.hosts, args.pages = 10, 20
