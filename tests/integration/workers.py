@@ -147,12 +147,12 @@ class Process:
         except subprocess.TimeoutExpired:
             return None
 
-    def stop(self) -> None:
-        """SIGTERM, and kill -9 whatever is still there after a few seconds."""
+    def stop(self, grace: float = 3.0) -> None:
+        """SIGTERM, and kill -9 whatever is still there after `grace` seconds."""
         if not self.alive():
             return
         self.terminate()
-        if self.wait_exit(8) is None:
+        if self.wait_exit(grace) is None:
             self.kill()
 
 
@@ -331,7 +331,7 @@ class Site:
 
     number: int
     contact_delay: float = 0.0
-    broken: bool = False  # every page answers 503
+    broken: bool = False  # every page but robots.txt answers 503
     server: http.server.ThreadingHTTPServer | None = None
     requests: list[tuple[float, str, str]] = field(default_factory=list)  # (monotonic time, path, user agent)
 
@@ -400,10 +400,10 @@ def _handler(site: Site, closing: threading.Event):
         def do_GET(self):
             path = self.path.split("?")[0]
             site.requests.append((time.monotonic(), path, self.headers.get("User-Agent", "")))
-            if site.broken:
-                return self._send(503, "down for maintenance", "text/plain")
             if path == "/robots.txt":
                 return self._send(200, "User-agent: *\nAllow: /\n", "text/plain")
+            if site.broken:
+                return self._send(503, "down for maintenance", "text/plain")
             if path == "/contact/" and site.contact_delay:
                 closing.wait(site.contact_delay)
             body = site.page(path)
