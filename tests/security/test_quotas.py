@@ -5,21 +5,12 @@ the limit in the message; one user reaching a limit never stops another.
 """
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from leadengine.jobs.models import JobStatus, ScrapeJob
 
 JOBS = "/api/v1/jobs/scrape/"
 BODY = {"industry": "SaaS", "source_types": ["google"]}
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_history():
-    # Throttle history lives in the cache, keyed by user id: start every test without any.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_of(user) -> APIClient:
