@@ -1,5 +1,8 @@
 """/metrics: the numbers come from the database and the broker, and move when jobs run."""
 
+import json
+import logging
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -15,7 +18,8 @@ def scrape(client) -> dict[tuple, float]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_values_move_when_a_job_runs(client, api, httpserver, stub_broker, stub_worker, settings):
+def test_the_values_move_when_a_job_runs(client, api, httpserver, stub_broker, stub_worker, settings, caplog):
+    caplog.set_level(logging.INFO, logger="leadengine.jobs")
     before = scrape(client)
     assert before[("leadengine_jobs", (("status", "completed"),))] == 0
     url = serve_company_site(httpserver)
@@ -37,6 +41,13 @@ def test_the_values_move_when_a_job_runs(client, api, httpserver, stub_broker, s
     assert after[("leadengine_job_duration_seconds_count", ())] == 1
     assert after[("leadengine_job_duration_seconds_bucket", (("le", "+Inf"),))] == 1
     assert after[("leadengine_workers_seen", ())] == 1
+    # One structured line per job event, as LOG_JSON=1 prints it.
+    from leadengine.logs import JsonFormatter
+
+    lines = [json.loads(JsonFormatter().format(record)) for record in caplog.records if record.name == "leadengine.jobs"]
+    assert {"received", "running", "source_done", "saved", "completed"} <= {line["event"] for line in lines}
+    completed = next(line for line in lines if line["event"] == "completed")
+    assert completed["job_id"] == response.json()["job_id"] and completed["duration"] >= 0 and completed["owner"]
 
 
 @pytest.mark.django_db
