@@ -87,14 +87,25 @@ def lead_queryset(*, owner_id: int, job_id: UUID | str | None = None, filters: d
     queryset = RawLead.objects.filter(owner_id=owner_id)
     if job_id:
         queryset = queryset.filter(job_id=job_id)
-    if ids := filters.pop("ids", None):
-        queryset = queryset.filter(id__in=list(ids))
+    if "ids" in filters:
+        queryset = queryset.filter(id__in=_lead_ids(filters.pop("ids")))
     if filters:
         filterset = RawLeadFilter(data=filters, queryset=queryset)
         if not filterset.is_valid():
             raise InvalidExport(f"Invalid filters: {dict(filterset.errors)}")
         queryset = filterset.qs
     return queryset.order_by("scraped_at", "id")
+
+
+def _lead_ids(ids) -> list[UUID]:
+    """The `ids` filter: a list of at most ADMIN_MAX_SELECTED_LEADS lead UUIDs."""
+    limit = settings.ADMIN_MAX_SELECTED_LEADS
+    if not isinstance(ids, list) or len(ids) > limit:
+        raise InvalidExport(f"ids must be a list of at most {limit} lead ids.")
+    try:
+        return [UUID(str(value)) for value in ids]
+    except ValueError:
+        raise InvalidExport("ids must be lead ids (UUIDs).") from None
 
 
 def write_csv(leads: Iterable[RawLead], out: IO[str], *, bom: bool = False,

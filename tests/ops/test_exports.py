@@ -95,6 +95,10 @@ def test_another_users_job_or_export_is_not_found(api, other_user, django_captur
     assert api.get(f"{EXPORTS}{export.id}/").status_code == 404
     assert api.get(f"{EXPORTS}{export.id}/download/").status_code == 404
     assert create_export(api, django_capture_on_commit_callbacks, filters={"nope": 1}).status_code == 400
+    for ids in ["not-a-list", ["x"], {"a": 1}, 5]:
+        response = create_export(api, django_capture_on_commit_callbacks, filters={"ids": ids})
+        assert response.status_code == 400 and "filters" in response.json()
+    assert create_export(api, django_capture_on_commit_callbacks, filters={"ids": [str(export.id)]}).status_code == 201
 
 
 @pytest.mark.django_db(transaction=True)
