@@ -25,7 +25,8 @@ IN_FLIGHT = 5  # unfinished jobs not yet killed, kept available as kill targets
 ATTEMPTS = {"JOB_MAX_RETRIES": "6"}
 
 
-def test_kill_9_of_workers_mid_job_loses_and_doubles_nothing(api, processes, sites):
+def test_kill_9_of_workers_mid_job_loses_and_doubles_nothing(api, processes, sites, settings):
+    settings.MAX_ACTIVE_JOBS_PER_USER = 1000  # killed jobs stay active until they are taken back
     processes.maintenance("kill-maintenance", **ATTEMPTS)
     slots = {slot: processes.worker(f"kill-{slot}0", **ATTEMPTS) for slot in "ABC"}
     restarts = dict.fromkeys(slots, 0)
