@@ -187,7 +187,7 @@ def _amqp_url(url: str) -> str:
     """The broker URL with bounded connection timeouts unless the URL sets its own."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    query.setdefault("connection_attempts", "2")
+    query.setdefault("connection_attempts", "1")
     query.setdefault("retry_delay", "1")
     query.setdefault("socket_timeout", str(BROKER_CONNECT_TIMEOUT))
     query.setdefault("blocked_connection_timeout", "30")

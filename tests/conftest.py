@@ -14,6 +14,16 @@ from tests.environment import RABBITMQ_URL, REQUIRE_SERVICES  # noqa: F401  (re-
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle history lives in the cache, keyed by user id, and ids repeat from test to test.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _scrape_settings(settings):
     # Test sites run on 127.0.0.1, and politeness delays only slow the suite down.
     settings.LEADENGINE_ALLOW_PRIVATE_URLS = True

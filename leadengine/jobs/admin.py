@@ -122,7 +122,7 @@ class ScrapeJobAdmin(admin.ModelAdmin):
             try:
                 service(job)
                 changed += 1
-            except services.InvalidTransition as exc:
+            except (services.InvalidTransition, services.ActiveJobLimitExceeded) as exc:
                 refused.append(f"{str(job.id)[:8]}: {exc}")
         if changed:
             self.message_user(request, f"{changed} job(s) {done}.", messages.SUCCESS)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from leadengine.jobs import selectors, services
-from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, RawLead, ScrapeJob
+from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 from leadengine.jobs.serializers import RawLeadSerializer, ScrapeJobCreateSerializer, ScrapeJobSerializer
 from scraping.sources import source_names
 
@@ -119,12 +119,6 @@ class ScrapeJobViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Re
     @extend_schema(request=None, responses={200: ScrapeJobSerializer, 409: None})
     @action(detail=True, methods=["post"], filterset_class=None)
     def retry(self, request, pk=None):
-        # A retried job is active again: it counts against the same cap as a new one, or cancelling
-        # and retrying would get round MAX_ACTIVE_JOBS_PER_USER.
-        active = ScrapeJob.objects.filter(owner=request.user, status__in=ACTIVE_STATUSES).count()
-        if active >= settings.MAX_ACTIVE_JOBS_PER_USER:
-            raise Throttled(detail=f"You already have {active} jobs queued or running; "
-                                   f"the limit is {settings.MAX_ACTIVE_JOBS_PER_USER}.")
         return self._change(services.job_retry)
 
     def _change(self, service):
@@ -133,6 +127,8 @@ class ScrapeJobViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Re
             service(job)
         except services.InvalidTransition as exc:
             raise Conflict(str(exc)) from None
+        except services.ActiveJobLimitExceeded as exc:
+            raise Throttled(detail=str(exc)) from None
         job.refresh_from_db()
         return Response(ScrapeJobSerializer(job).data)
 

@@ -51,17 +51,24 @@ def max_attempts() -> int:
 # Creating and sending
 
 
+def _check_active_limit(owner_id: int) -> None:
+    """Raise when the owner has MAX_ACTIVE_JOBS_PER_USER active jobs. Call inside a transaction.
+
+    Locking the owner's row serialises one owner's creations and retries, so that two requests
+    cannot both pass the limit.
+    """
+    get_user_model().objects.select_for_update().filter(pk=owner_id).first()
+    active = ScrapeJob.objects.filter(owner_id=owner_id, status__in=ACTIVE_STATUSES).count()
+    if active >= settings.MAX_ACTIVE_JOBS_PER_USER:
+        raise ActiveJobLimitExceeded(
+            f"You already have {active} jobs queued or running; the limit is {settings.MAX_ACTIVE_JOBS_PER_USER}."
+        )
+
+
 def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     """Store a queued job for `owner` and send it to the workers once the transaction commits."""
     with transaction.atomic():
-        # Serialises one owner's creations so that two requests cannot both pass the limit.
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-        active = ScrapeJob.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
-        if active >= settings.MAX_ACTIVE_JOBS_PER_USER:
-            raise ActiveJobLimitExceeded(
-                f"You already have {active} jobs queued or running; "
-                f"the limit is {settings.MAX_ACTIVE_JOBS_PER_USER}."
-            )
+        _check_active_limit(owner.pk)
         job = ScrapeJob.objects.create(owner=owner, status=JobStatus.QUEUED, **criteria)
         transaction.on_commit(partial(job_dispatch, job.id))
     log.info("job %s queued", job.id, extra={"job_id": str(job.id), "owner": owner.pk, "event": "queued"})
@@ -300,18 +307,36 @@ def _json_default(value: Any) -> Any:
 
 
 def capped_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """The lead's payload within RAW_PAYLOAD_MAX_BYTES: scraped pages can be arbitrarily large."""
+    """The lead's payload within RAW_PAYLOAD_MAX_BYTES: scraped pages can be arbitrarily large.
+
+    Over the limit, `extra` goes and every string, list and mapping is cut down at every depth; if
+    that is still too much, only the lead's short fields are kept. Either way `truncated` says so.
+    """
     limit = settings.RAW_PAYLOAD_MAX_BYTES
     if len(json.dumps(payload, default=str)) <= limit:
         return payload
-    capped = {key: value for key, value in payload.items() if key != "extra"}
-    for key, value in capped.items():
-        if isinstance(value, str):
-            capped[key] = value[:1000]
-        elif isinstance(value, list):
-            capped[key] = value[:20]
+    capped = _cut({key: value for key, value in payload.items() if key != "extra"})
     capped["truncated"] = True
+    if len(json.dumps(capped, default=str)) > limit:
+        capped = {key: value[:200] for key, value in payload.items()
+                  if key in _CORE_FIELDS and isinstance(value, str)}
+        capped["truncated"] = True
     return capped
+
+
+_CORE_FIELDS = {"source", "company_name", "website", "email", "phone", "location", "source_url", "industry"}
+
+
+def _cut(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return value[:1000]
+    if depth >= 3:
+        return None if isinstance(value, (dict, list)) else value
+    if isinstance(value, dict):
+        return {str(key)[:100]: _cut(item, depth + 1) for key, item in list(value.items())[:50]}
+    if isinstance(value, (list, tuple)):
+        return [_cut(item, depth + 1) for item in value[:20]]
+    return value
 
 
 def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> None:
@@ -380,8 +405,14 @@ def job_cancel(job: ScrapeJob) -> None:
 
 
 def job_retry(job: ScrapeJob) -> None:
-    """Queue a failed or cancelled job again, from the start, and send it after the commit."""
+    """Queue a failed or cancelled job again, from the start, and send it after the commit.
+
+    Raises InvalidTransition for other statuses and ActiveJobLimitExceeded past the owner's cap.
+    """
     with transaction.atomic():
+        # A retried job is active again: it counts against the same cap as a new one, or cancelling
+        # and retrying would get round MAX_ACTIVE_JOBS_PER_USER.
+        _check_active_limit(job.owner_id)
         retried = ScrapeJob.objects.filter(
             id=job.id, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]
         ).update(

@@ -8,20 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from leadengine.jobs import exports
 from leadengine.jobs.models import JobStatus, LeadExport, RawLead, ScrapeJob
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_history():
-    # DRF keeps throttle history in the cache by user id, and ids repeat from test to test: without
-    # this, one test's many requests (the fuzzer's) would throttle the next test's user.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.core.management.commands.runserver import Command as RunserverComman
 from django.db import close_old_connections
 
 from leadengine.jobs import services
+from leadengine.jobs.management.commands.maintenance import maintenance_tasks
 from leadengine.jobs.models import JobStatus, ScrapeJob
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ def _maintenance_loop() -> None:
     stop = threading.Event()
     while not stop.wait(10):
         try:
-            services.requeue_stale()
+            for task in maintenance_tasks():
+                task()
         except Exception:
             log.exception("maintenance round failed")
         finally:
