@@ -29,6 +29,19 @@ class SourceTypeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LeadSourceFilter(admin.SimpleListFilter):
+    """The registered sources as choices: the default filter would SELECT DISTINCT over every lead."""
+
+    title = "source"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in source_names()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source=self.value()) if self.value() else queryset
+
+
 def progress_bar(job: ScrapeJob) -> str:
     return format_html(
         '<progress value="{}" max="100" title="{}%" style="width:6em"></progress> {}%',
@@ -134,7 +147,7 @@ class ScrapeJobAdmin(admin.ModelAdmin):
 class RawLeadAdmin(admin.ModelAdmin):
     list_display = ["company_name", "website", "email", "phone", "location", "source", "confidence",
                     "owner", "scraped_at"]
-    list_filter = ["source", "scraped_at"]
+    list_filter = [LeadSourceFilter, "scraped_at"]
     search_fields = ["company_name", "website", "email", "=data_hash"]
     list_select_related = ["owner"]
     raw_id_fields = ["job", "owner"]

@@ -75,3 +75,11 @@ def test_a_non_staff_user_cannot_log_into_the_admin(client, user):
     client.force_login(user)
     response = client.get(reverse("admin:jobs_scrapejob_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_it_filters_leads_by_source(staff, jobs, user):
+    failed, _ = jobs
+    for source, name in [("website", "Harbour"), ("linkedin", "Kestrel")]:
+        RawLead.objects.create(owner=user, job=failed, source=source, company_name=name, data_hash=name * 8)
+    page = staff.get(reverse("admin:jobs_rawlead_changelist"), {"source": "linkedin"}).content.decode()
+    assert "Kestrel" in page and "Harbour" not in page
