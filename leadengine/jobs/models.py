@@ -23,12 +23,9 @@ ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING)
 FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class ScrapeJob(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_jobs")
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+class JobCriteria(models.Model):
+    """What a job looks for, as the user sent it; a schedule holds the same for the jobs it creates."""
 
-    # The criteria, as the user sent them.
     industry = models.CharField(max_length=200, blank=True)
     geography = models.CharField(max_length=200, blank=True)
     keywords = models.JSONField(default=list, blank=True)
@@ -38,6 +35,16 @@ class ScrapeJob(models.Model):
     urls = models.JSONField(default=list, blank=True)
     max_results = models.PositiveIntegerField(default=100)
     enrich = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
+class ScrapeJob(JobCriteria):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_jobs")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+
 
     # How it went.
     total_found = models.PositiveIntegerField(default=0)
@@ -124,7 +131,7 @@ class RawLead(models.Model):
 # Operations: schedules, per-source outcomes, worker heartbeats, CSV exports.
 
 
-class ScrapeSchedule(models.Model):
+class ScrapeSchedule(JobCriteria):
     """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_schedules")
@@ -133,16 +140,6 @@ class ScrapeSchedule(models.Model):
     interval_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Run every N seconds.")
     cron = models.CharField(max_length=100, blank=True, help_text='Or a cron expression, e.g. "0 6 * * 1".')
 
-    # The criteria of each job it creates, as in ScrapeJob.
-    industry = models.CharField(max_length=200, blank=True)
-    geography = models.CharField(max_length=200, blank=True)
-    keywords = models.JSONField(default=list, blank=True)
-    source_types = models.JSONField(default=list)
-    search_query = models.CharField(max_length=500, blank=True)
-    filters = models.JSONField(default=dict, blank=True)
-    urls = models.JSONField(default=list, blank=True)
-    max_results = models.PositiveIntegerField(default=100)
-    enrich = models.BooleanField(default=True)
 
     next_run_at = models.DateTimeField(null=True, blank=True, help_text="Empty: computed on save.")
     last_run_at = models.DateTimeField(null=True, blank=True)

@@ -24,17 +24,22 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         self.stdout.write(f"maintenance loop every {options['interval']}s")
-        while True:
-            try:
-                for task in maintenance_tasks():
-                    task()
-            except Exception:
-                # A database or broker outage: log it and try again next round instead of exiting.
-                log.exception("maintenance round failed")
-            finally:
-                close_old_connections()
-            if options["once"] or stop.wait(options["interval"]):
-                break
+        run_maintenance(stop, options["interval"], once=options["once"])
+
+
+def run_maintenance(stop: threading.Event, interval: float, *, once: bool = False) -> None:
+    """Run every maintenance task each `interval` seconds until `stop` is set."""
+    while True:
+        try:
+            for task in maintenance_tasks():
+                task()
+        except Exception:
+            # A database or broker outage: log it and try again next round instead of exiting.
+            log.exception("maintenance round failed")
+        finally:
+            close_old_connections()
+        if once or stop.wait(interval):
+            break
 
 
 def maintenance_tasks():

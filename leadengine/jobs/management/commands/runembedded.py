@@ -15,7 +15,7 @@ from django.core.management.commands.runserver import Command as RunserverComman
 from django.db import close_old_connections
 
 from leadengine.jobs import services
-from leadengine.jobs.management.commands.maintenance import maintenance_tasks
+from leadengine.jobs.management.commands.maintenance import run_maintenance
 from leadengine.jobs.models import JobStatus, ScrapeJob
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def start_embedded_worker() -> dramatiq.Worker:
     worker = dramatiq.Worker(broker, worker_threads=settings.EMBEDDED_WORKER_THREADS, worker_timeout=100)
     worker.start()
     resend_unfinished()
-    threading.Thread(target=_maintenance_loop, name="maintenance", daemon=True).start()
+    threading.Thread(target=run_maintenance, args=(threading.Event(), 10.0), name="maintenance", daemon=True).start()
     log.info("embedded worker started with %d threads", settings.EMBEDDED_WORKER_THREADS)
     return worker
 
@@ -52,15 +52,3 @@ def resend_unfinished() -> None:
     for job_id in ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True):
         services.job_dispatch(job_id)
     close_old_connections()
-
-
-def _maintenance_loop() -> None:
-    stop = threading.Event()
-    while not stop.wait(10):
-        try:
-            for task in maintenance_tasks():
-                task()
-        except Exception:
-            log.exception("maintenance round failed")
-        finally:
-            close_old_connections()
