@@ -20,6 +20,10 @@ from scraping.types import Criteria, Lead, ScrapeSettings
 log = logging.getLogger("leadengine.jobs")
 
 
+# A job's warnings are kept on its row: a job of many failing URLs keeps the first ones and a count.
+MAX_WARNINGS = 200
+
+
 class SourcesFailed(Exception):
     """Every source of the job failed; retrying may help (network errors, provider outages)."""
 
@@ -81,6 +85,11 @@ class _JobRun:
         self.failed_sources: dict[str, str] = {}
         self.config_failures: set[str] = set()
         self.finished_sources: set[str] = set()
+
+    def kept_warnings(self) -> list[str]:
+        if len(self.warnings) <= MAX_WARNINGS:
+            return self.warnings
+        return [*self.warnings[:MAX_WARNINGS], f"... and {len(self.warnings) - MAX_WARNINGS} more"]
 
     def save(self) -> None:
         if not self.pending:
@@ -165,12 +174,13 @@ def run_job(job_id: str) -> None:
         reasons = "; ".join(f"{name}: {error}" for name, error in sorted(run.failed_sources.items()))
         if run.config_failures >= sources:
             # Bad configuration or refused URLs: another attempt would fail the same way.
-            services.job_fail(job.id, error=f"Every source failed. {reasons}", warnings=run.warnings)
+            services.job_fail(job.id, error=f"Every source failed. {reasons}", warnings=run.kept_warnings())
             log.error("job %s failed in %.1fs: %s", job.id, elapsed, reasons,
                       extra={**run.extra, "event": "failed", "duration": round(elapsed, 3)})
             return
         raise SourcesFailed(f"Every source failed. {reasons}")
-    services.job_complete(job, warnings=run.warnings, pages_done=run.pages_done, pages_planned=run.pages_planned)
+    services.job_complete(job, warnings=run.kept_warnings(), pages_done=run.pages_done,
+                          pages_planned=run.pages_planned)
     log.info("job %s completed in %.1fs: %d new, %d duplicates", job.id, elapsed, run.new, run.duplicates,
              extra={**run.extra, "event": "completed", "duration": round(elapsed, 3),
                     "new": run.new, "duplicates": run.duplicates})
