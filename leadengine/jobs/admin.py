@@ -16,30 +16,30 @@ from leadengine.jobs.models import RawLead, ScrapeJob
 from scraping.sources import source_names
 
 
-class SourceTypeFilter(admin.SimpleListFilter):
+class _RegisteredSourceFilter(admin.SimpleListFilter):
+    """Filter choices from the source registry: Django's default would SELECT DISTINCT over every row."""
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in source_names()]
+
+    def queryset(self, request, queryset):
+        return self.filter_source(queryset, self.value()) if self.value() else queryset
+
+
+class SourceTypeFilter(_RegisteredSourceFilter):
     title = "source type"
     parameter_name = "source_type"
 
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in source_names()]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return selectors.jobs_with_source(queryset, self.value())
-        return queryset
+    def filter_source(self, queryset, name):
+        return selectors.jobs_with_source(queryset, name)
 
 
-class LeadSourceFilter(admin.SimpleListFilter):
-    """The registered sources as choices: the default filter would SELECT DISTINCT over every lead."""
-
+class LeadSourceFilter(_RegisteredSourceFilter):
     title = "source"
     parameter_name = "source"
 
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in source_names()]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(source=self.value()) if self.value() else queryset
+    def filter_source(self, queryset, name):
+        return queryset.filter(source=name)
 
 
 def progress_bar(job: ScrapeJob) -> str:
