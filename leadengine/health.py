@@ -55,8 +55,12 @@ def check_workers() -> dict:
         seen = len(workers_seen())
     except Exception as exc:
         return {"ok": not required, "required": required, "error": type(exc).__name__}
-    return {"ok": seen > 0 or not required, "required": required, "seen": seen,
-            "within_seconds": settings.WORKER_SEEN_WITHIN}
+    return {
+        "ok": seen > 0 or not required,
+        "required": required,
+        "seen": seen,
+        "within_seconds": settings.WORKER_SEEN_WITHIN,
+    }
 
 
 def health_report() -> dict:

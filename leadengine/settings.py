@@ -158,7 +158,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "leadengine.api_limits.BoundedPagination",
-    "DEFAULT_PARSER_CLASSES": ["leadengine.api_limits.BoundedJSONParser", "rest_framework.parsers.FormParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "leadengine.api_limits.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
     "EXCEPTION_HANDLER": "leadengine.api_limits.exception_handler",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -266,7 +269,9 @@ ADMIN_MAX_SELECTED_LEADS = env.int("ADMIN_MAX_SELECTED_LEADS", default=10_000)
 
 # Scraping: each value fills the field of scraping.types.ScrapeSettings with the same name, lowercased.
 LEADENGINE_ALLOW_PRIVATE_URLS = env.bool("LEADENGINE_ALLOW_PRIVATE_URLS", default=False)
-SCRAPE_USER_AGENT = env("SCRAPE_USER_AGENT", default="LeadEngineBot/1.0 (+https://github.com/leadengine/leadengine)")
+SCRAPE_USER_AGENT = env(
+    "SCRAPE_USER_AGENT", default="LeadEngineBot/1.0 (+https://github.com/leadengine/leadengine)"
+)
 SCRAPE_CONNECT_TIMEOUT = env.float("SCRAPE_CONNECT_TIMEOUT", default=5.0)
 SCRAPE_READ_TIMEOUT = env.float("SCRAPE_READ_TIMEOUT", default=15.0)
 SCRAPE_MAX_RESPONSE_BYTES = env.int("SCRAPE_MAX_RESPONSE_BYTES", default=3 * 1024 * 1024)
@@ -302,8 +307,11 @@ LOGGING = {
     # Secret values (SECRET_KEY, passwords in URLs, API keys) are masked in whatever is logged.
     "filters": {"secrets": {"()": "leadengine.masking.SecretsFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain",
-                    "filters": ["secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -55,19 +55,61 @@ from scraping.types import Criteria, Lead
 # --- organisations in structured data --------------------------------------------------------------
 
 _ORG_TYPES = {
-    "organization", "corporation", "localbusiness", "professionalservice", "ngo", "store", "restaurant",
-    "educationalorganization", "governmentorganization", "medicalorganization", "sportsorganization",
-    "newsmediaorganization", "onlinebusiness", "onlinestore", "legalservice", "financialservice",
-    "accountingservice", "attorney", "dentist", "realestateagent", "travelagency", "employmentagency",
-    "insuranceagency", "homeandconstructionbusiness", "automotivebusiness", "foodestablishment",
-    "lodgingbusiness", "hotel", "medicalbusiness", "healthandbeautybusiness", "entertainmentbusiness",
-    "emergencyservice", "homeandconstructionbusiness", "airline", "consortium", "library",
+    "organization",
+    "corporation",
+    "localbusiness",
+    "professionalservice",
+    "ngo",
+    "store",
+    "restaurant",
+    "educationalorganization",
+    "governmentorganization",
+    "medicalorganization",
+    "sportsorganization",
+    "newsmediaorganization",
+    "onlinebusiness",
+    "onlinestore",
+    "legalservice",
+    "financialservice",
+    "accountingservice",
+    "attorney",
+    "dentist",
+    "realestateagent",
+    "travelagency",
+    "employmentagency",
+    "insuranceagency",
+    "homeandconstructionbusiness",
+    "automotivebusiness",
+    "foodestablishment",
+    "lodgingbusiness",
+    "hotel",
+    "medicalbusiness",
+    "healthandbeautybusiness",
+    "entertainmentbusiness",
+    "emergencyservice",
+    "airline",
+    "consortium",
+    "library",
 }
 # Not "service": schema.org/Service is what a company offers, not the company.
 _ORG_SUFFIXES = ("business", "organization", "store", "agency")
 # Organisations nested under these keys are someone else (a parent company, a brand, a member).
-_FOREIGN_KEYS = {"parentorganization", "suborganization", "memberof", "member", "brand", "sponsor",
-                 "funder", "alumni", "founder", "employee", "review", "author", "creator", "seller"}
+_FOREIGN_KEYS = {
+    "parentorganization",
+    "suborganization",
+    "memberof",
+    "member",
+    "brand",
+    "sponsor",
+    "funder",
+    "alumni",
+    "founder",
+    "employee",
+    "review",
+    "author",
+    "creator",
+    "seller",
+}
 
 
 def _is_org_type(value: Any) -> bool:
@@ -130,8 +172,9 @@ def format_postal_address(address: Any) -> str:
     if isinstance(country, dict):
         country = country.get("name", "")
     country = _first(country)
-    locality, region, postcode = (_first(address.get(key)) for key in
-                                  ("addressLocality", "addressRegion", "postalCode"))
+    locality, region, postcode = (
+        _first(address.get(key)) for key in ("addressLocality", "addressRegion", "postalCode")
+    )
     if _REGIONS.get(fold(country)) in _POSTCODE_AFTER_LOCALITY or not country:
         town = [locality, region, postcode]
     else:
@@ -147,33 +190,112 @@ def _first(value: Any) -> str:
 
 # --- e-mail addresses -------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.+%-])([a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-                    r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24})(?![\w-])", re.I)
+_EMAIL = re.compile(
+    r"(?<![\w.+%-])([a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24})(?![\w-])",
+    re.I,
+)
 _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
 _BRACKETED = re.compile(
     rf"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s*{_OPEN}\s*(?:at|@)\s*{_CLOSE}\s*"
-    rf"([a-z0-9-]+(?:\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\.)\s*[a-z0-9-]+)+)", re.I)
+    rf"([a-z0-9-]+(?:\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\.)\s*[a-z0-9-]+)+)",
+    re.I,
+)
 _WORDS = re.compile(
-    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+at\s+([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)(?![\w-])", re.I)
+    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+at\s+([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)(?![\w-])", re.I
+)
 _DOT_TOKEN = re.compile(rf"\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\s+dot\s+|\.)\s*", re.I)
-_ASSET_SUFFIXES = ("png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "tif", "tiff", "css",
-                   "js", "mjs", "json", "xml", "pdf", "woff", "woff2", "ttf", "mp4", "webm", "zip")
+_ASSET_SUFFIXES = (
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "webp",
+    "avif",
+    "ico",
+    "bmp",
+    "tif",
+    "tiff",
+    "css",
+    "js",
+    "mjs",
+    "json",
+    "xml",
+    "pdf",
+    "woff",
+    "woff2",
+    "ttf",
+    "mp4",
+    "webm",
+    "zip",
+)
 _PLACEHOLDER_DOMAINS = {
-    "example.com", "example.org", "example.net", "example.edu", "domain.com", "yourdomain.com",
-    "yourcompany.com", "company.com", "email.com", "mysite.com", "yoursite.com", "website.com",
-    "mydomain.com", "sentry.io", "sentry-next.wixpress.com", "sentry.wixpress.com", "test.com",
+    "example.com",
+    "example.org",
+    "example.net",
+    "example.edu",
+    "domain.com",
+    "yourdomain.com",
+    "yourcompany.com",
+    "company.com",
+    "email.com",
+    "mysite.com",
+    "yoursite.com",
+    "website.com",
+    "mydomain.com",
+    "sentry.io",
+    "sentry-next.wixpress.com",
+    "sentry.wixpress.com",
+    "test.com",
 }
 _PLACEHOLDER_LOCALS = {
-    "you", "your", "yourname", "your.name", "name", "email", "user", "username", "someone",
-    "firstname", "firstname.lastname", "first.last", "john.doe", "jane.doe", "johndoe", "janedoe",
-    "example", "test", "youremail", "your.email", "ihre.email", "tu.correo", "max.mustermann",
+    "you",
+    "your",
+    "yourname",
+    "your.name",
+    "name",
+    "email",
+    "user",
+    "username",
+    "someone",
+    "firstname",
+    "firstname.lastname",
+    "first.last",
+    "john.doe",
+    "jane.doe",
+    "johndoe",
+    "janedoe",
+    "example",
+    "test",
+    "youremail",
+    "your.email",
+    "ihre.email",
+    "tu.correo",
+    "max.mustermann",
 }
-_ROLE_LOCALS = ("info", "contact", "hello", "office", "sales", "enquiries", "inquiries", "kontakt",
-                "mail", "team", "hola", "contacto", "admin", "support")
+_ROLE_LOCALS = (
+    "info",
+    "contact",
+    "hello",
+    "office",
+    "sales",
+    "enquiries",
+    "inquiries",
+    "kontakt",
+    "mail",
+    "team",
+    "hola",
+    "contacto",
+    "admin",
+    "support",
+)
 _CREDIT = re.compile(
     r"\b(?:web\s*site|web\s*design|site|design(?:ed)?|developed|built|made|crafted|created|powered|"
     r"hosted|webdesign|realisiert|umgesetzt|gestaltet|dise[nñ]ad[oa]|desarrollad[oa]|"
-    r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b", re.I)
+    r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b",
+    re.I,
+)
 
 
 def _clean_email(raw: str) -> str | None:
@@ -208,13 +330,18 @@ def decode_cfemail(encoded: str) -> str:
 # --- phones -----------------------------------------------------------------------------------------
 
 _FAX_LABEL = re.compile(r"\b(fax|telefax|facsimile|fac[- ]?simil)\b", re.I)
-_PHONE_LABEL = re.compile(r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
-                          r"call|ph|hotline|whatsapp|fon)\b", re.I)
+_PHONE_LABEL = re.compile(
+    r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
+    r"call|ph|hotline|whatsapp|fon)\b",
+    re.I,
+)
 _NOT_PHONE_LABEL = re.compile(
     r"\b(abn|acn|vat|ust|ust-?id(?:nr)?|uid|cif|nif|gst|ein|tax|steuer(?:nummer)?|hrb|hra|registro|"
     r"reg(?:istration)?|company\s+no|order|invoice|ref|version|build|release|isbn|iban|bic|swift|"
     r"account|konto|blz|kvk|siret|siren|handelsregister|amtsgericht|postcode|zip)\b\W*(?:no\.?|nr\.?|"
-    r"number|n[ºo°])?\W*\Z", re.I)
+    r"number|n[ºo°])?\W*\Z",
+    re.I,
+)
 _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
 
 
@@ -226,7 +353,7 @@ class _PhoneHit:
 
 def _label_before(text: str, start: int) -> str:
     """The nearest label in the few characters before a number: "fax", "phone", "other" or ""."""
-    window = text[max(0, start - 32):start]
+    window = text[max(0, start - 32) : start]
     candidates = []
     for kind, pattern in (("fax", _FAX_LABEL), ("phone", _PHONE_LABEL)):
         for match in pattern.finditer(window):
@@ -243,7 +370,7 @@ def _phones_in_text(text: str, region: str | None) -> list[_PhoneHit]:
         digits = re.sub(r"\D", "", raw)
         if len(digits) < 8 or _DATE.match(raw):
             continue
-        before = text[max(0, match.start - 2):match.start]
+        before = text[max(0, match.start - 2) : match.start]
         # "v2.10.4", "#100234567", "no. 12345678": numbers glued to a letter or sign are identifiers.
         if re.search(r"[A-Za-z#/]\Z|[.,]\d\Z", before):
             continue
@@ -273,34 +400,141 @@ def parse_phone(raw: str, region: str | None) -> str | None:
 # Geography words -> ISO 3166 region for phone parsing. Countries by English and local name, their
 # usual abbreviations, and cities that name no country ("Sydney" alone means Australia here).
 _REGIONS = {
-    "australia": "AU", "au": "AU", "sydney": "AU", "melbourne": "AU", "brisbane": "AU", "perth": "AU",
-    "adelaide": "AU", "canberra": "AU", "nsw": "AU", "victoria": "AU", "queensland": "AU",
-    "new zealand": "NZ", "nz": "NZ", "auckland": "NZ", "wellington": "NZ",
-    "united kingdom": "GB", "uk": "GB", "gb": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "london": "GB", "manchester": "GB", "edinburgh": "GB",
-    "birmingham": "GB", "bristol": "GB", "glasgow": "GB", "leeds": "GB",
-    "ireland": "IE", "dublin": "IE",
-    "united states": "US", "usa": "US", "us": "US", "u.s.": "US", "america": "US", "new york": "US",
-    "san francisco": "US", "los angeles": "US", "chicago": "US", "boston": "US", "seattle": "US",
-    "austin": "US", "california": "US", "texas": "US",
-    "canada": "CA", "toronto": "CA", "vancouver": "CA", "montreal": "CA",
-    "germany": "DE", "deutschland": "DE", "de": "DE", "berlin": "DE", "munich": "DE", "munchen": "DE",
-    "hamburg": "DE", "frankfurt": "DE", "koln": "DE", "cologne": "DE", "stuttgart": "DE",
-    "austria": "AT", "osterreich": "AT", "vienna": "AT", "wien": "AT",
-    "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "zurich": "CH", "geneva": "CH", "bern": "CH",
-    "spain": "ES", "espana": "ES", "es": "ES", "madrid": "ES", "barcelona": "ES", "valencia": "ES",
-    "sevilla": "ES", "seville": "ES", "bilbao": "ES",
-    "france": "FR", "fr": "FR", "paris": "FR", "lyon": "FR", "marseille": "FR",
-    "italy": "IT", "italia": "IT", "rome": "IT", "roma": "IT", "milan": "IT", "milano": "IT",
-    "netherlands": "NL", "nederland": "NL", "holland": "NL", "amsterdam": "NL", "rotterdam": "NL",
-    "belgium": "BE", "brussels": "BE", "portugal": "PT", "lisbon": "PT", "lisboa": "PT",
-    "sweden": "SE", "stockholm": "SE", "norway": "NO", "oslo": "NO", "denmark": "DK",
-    "copenhagen": "DK", "finland": "FI", "helsinki": "FI", "poland": "PL", "warsaw": "PL",
-    "mexico": "MX", "ciudad de mexico": "MX", "argentina": "AR", "buenos aires": "AR",
-    "chile": "CL", "santiago": "CL", "colombia": "CO", "bogota": "CO", "peru": "PE", "lima": "PE",
-    "brazil": "BR", "brasil": "BR", "sao paulo": "BR", "india": "IN", "mumbai": "IN", "bangalore": "IN",
-    "singapore": "SG", "japan": "JP", "tokyo": "JP", "south africa": "ZA", "cape town": "ZA",
-    "johannesburg": "ZA", "united arab emirates": "AE", "uae": "AE", "dubai": "AE",
+    "australia": "AU",
+    "au": "AU",
+    "sydney": "AU",
+    "melbourne": "AU",
+    "brisbane": "AU",
+    "perth": "AU",
+    "adelaide": "AU",
+    "canberra": "AU",
+    "nsw": "AU",
+    "victoria": "AU",
+    "queensland": "AU",
+    "new zealand": "NZ",
+    "nz": "NZ",
+    "auckland": "NZ",
+    "wellington": "NZ",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "gb": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "london": "GB",
+    "manchester": "GB",
+    "edinburgh": "GB",
+    "birmingham": "GB",
+    "bristol": "GB",
+    "glasgow": "GB",
+    "leeds": "GB",
+    "ireland": "IE",
+    "dublin": "IE",
+    "united states": "US",
+    "usa": "US",
+    "us": "US",
+    "u.s.": "US",
+    "america": "US",
+    "new york": "US",
+    "san francisco": "US",
+    "los angeles": "US",
+    "chicago": "US",
+    "boston": "US",
+    "seattle": "US",
+    "austin": "US",
+    "california": "US",
+    "texas": "US",
+    "canada": "CA",
+    "toronto": "CA",
+    "vancouver": "CA",
+    "montreal": "CA",
+    "germany": "DE",
+    "deutschland": "DE",
+    "de": "DE",
+    "berlin": "DE",
+    "munich": "DE",
+    "munchen": "DE",
+    "hamburg": "DE",
+    "frankfurt": "DE",
+    "koln": "DE",
+    "cologne": "DE",
+    "stuttgart": "DE",
+    "austria": "AT",
+    "osterreich": "AT",
+    "vienna": "AT",
+    "wien": "AT",
+    "switzerland": "CH",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "zurich": "CH",
+    "geneva": "CH",
+    "bern": "CH",
+    "spain": "ES",
+    "espana": "ES",
+    "es": "ES",
+    "madrid": "ES",
+    "barcelona": "ES",
+    "valencia": "ES",
+    "sevilla": "ES",
+    "seville": "ES",
+    "bilbao": "ES",
+    "france": "FR",
+    "fr": "FR",
+    "paris": "FR",
+    "lyon": "FR",
+    "marseille": "FR",
+    "italy": "IT",
+    "italia": "IT",
+    "rome": "IT",
+    "roma": "IT",
+    "milan": "IT",
+    "milano": "IT",
+    "netherlands": "NL",
+    "nederland": "NL",
+    "holland": "NL",
+    "amsterdam": "NL",
+    "rotterdam": "NL",
+    "belgium": "BE",
+    "brussels": "BE",
+    "portugal": "PT",
+    "lisbon": "PT",
+    "lisboa": "PT",
+    "sweden": "SE",
+    "stockholm": "SE",
+    "norway": "NO",
+    "oslo": "NO",
+    "denmark": "DK",
+    "copenhagen": "DK",
+    "finland": "FI",
+    "helsinki": "FI",
+    "poland": "PL",
+    "warsaw": "PL",
+    "mexico": "MX",
+    "ciudad de mexico": "MX",
+    "argentina": "AR",
+    "buenos aires": "AR",
+    "chile": "CL",
+    "santiago": "CL",
+    "colombia": "CO",
+    "bogota": "CO",
+    "peru": "PE",
+    "lima": "PE",
+    "brazil": "BR",
+    "brasil": "BR",
+    "sao paulo": "BR",
+    "india": "IN",
+    "mumbai": "IN",
+    "bangalore": "IN",
+    "singapore": "SG",
+    "japan": "JP",
+    "tokyo": "JP",
+    "south africa": "ZA",
+    "cape town": "ZA",
+    "johannesburg": "ZA",
+    "united arab emirates": "AE",
+    "uae": "AE",
+    "dubai": "AE",
 }
 
 
@@ -331,7 +565,9 @@ _SHARE_PATHS = re.compile(
     r"^/(sharer|share|sharearticle|intent|dialog|plugins|home|search|hashtag|i|login|signup|"
     r"watch|embed|results|shorts|p|reel|reels|explore|tr|events|groups|marketplace|legal|about|"
     r"privacy|policies|help|settings|feed|jobs|notifications|messages|sharing|permalink\.php|"
-    r"orgs|features|topics|sponsors|pricing|enterprise|site)(?:[/.?]|$)", re.I)
+    r"orgs|features|topics|sponsors|pricing|enterprise|site)(?:[/.?]|$)",
+    re.I,
+)
 
 
 def social_profile(url: str) -> tuple[str, str] | None:
@@ -379,25 +615,31 @@ def social_profile(url: str) -> tuple[str, str] | None:
 
 # --- addresses --------------------------------------------------------------------------------------
 
-_STREET_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|place|pl|parade|pde|"
-                 r"terrace|tce|way|court|ct|highway|hwy|square|sq|crescent|cres|close|row|walk|wharf|quay")
+_STREET_WORDS = (
+    r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|place|pl|parade|pde|"
+    r"terrace|tce|way|court|ct|highway|hwy|square|sq|crescent|cres|close|row|walk|wharf|quay"
+)
 _ADDRESS_PATTERNS = [
     # 12 George Street, Level 3, Sydney NSW 2000 / 1 Main St, London EC1A 1BB / 500 Main St, Austin, TX 78701
-    re.compile(rf"\b(?:(?:level|suite|unit|floor)\s+\d+[a-z]?,?\s+)?\d+[a-z]?(?:[-–]\d+)?\s+"
-               rf"(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET_WORDS})\b\.?"
-               rf"(?:,?\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*){{1,3}},?\s+"
-               rf"(?:[A-Z]{{2,3}}\s+\d{{4,5}}|\d{{4,5}}|[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}})\b"
-               rf"(?:,?\s+(?:Australia|United Kingdom|UK|USA|United States|New Zealand|Canada|Ireland))?",
-               re.I),
+    re.compile(
+        rf"\b(?:(?:level|suite|unit|floor)\s+\d+[a-z]?,?\s+)?\d+[a-z]?(?:[-–]\d+)?\s+"
+        rf"(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET_WORDS})\b\.?"
+        rf"(?:,?\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*){{1,3}},?\s+"
+        rf"(?:[A-Z]{{2,3}}\s+\d{{4,5}}|\d{{4,5}}|[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}})\b"
+        rf"(?:,?\s+(?:Australia|United Kingdom|UK|USA|United States|New Zealand|Canada|Ireland))?",
+        re.I,
+    ),
     # Musterstraße 12, 10115 Berlin / Mariahilfer Straße 45 · 1060 Wien / Calle Mayor 5, 2º, 28013 Madrid
-    re.compile(r"\b(?:(?:[A-ZÄÖÜ][\wäöüß.-]*\s+){0,2}[A-ZÄÖÜ]?[\wäöüß-]*"
-               r"(?i:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)"
-               r"|(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Carrer|Rambla|Camino|Ronda|Rua|Via|Viale|Rue)"
-               r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+)*"
-               r"[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)"
-               r"\s+\d+[a-z]?(?:[-–/]\d+)?(?:,\s*[\wº°ª. ]{1,12}?)?\s*[,·|•]?\s+"
-               r"\d{4,5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]+(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]+)?"
-               r"(?:,?\s+(?:Deutschland|Germany|España|Spain|Österreich|Austria|Schweiz|Switzerland))?"),
+    re.compile(
+        r"\b(?:(?:[A-ZÄÖÜ][\wäöüß.-]*\s+){0,2}[A-ZÄÖÜ]?[\wäöüß-]*"
+        r"(?i:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)"
+        r"|(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Carrer|Rambla|Camino|Ronda|Rua|Via|Viale|Rue)"
+        r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+)*"
+        r"[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)"
+        r"\s+\d+[a-z]?(?:[-–/]\d+)?(?:,\s*[\wº°ª. ]{1,12}?)?\s*[,·|•]?\s+"
+        r"\d{4,5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]+(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]+)?"
+        r"(?:,?\s+(?:Deutschland|Germany|España|Spain|Österreich|Austria|Schweiz|Switzerland))?"
+    ),
 ]
 
 
@@ -417,14 +659,20 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*|\s+::\s+")
 _GENERIC_TITLE = re.compile(
     r"^(home|homepage|home page|welcome|start|startseite|inicio|accueil|contact(?: us)?|about(?: us)?|"
     r"kontakt|impressum|contacto|sobre nosotros|quiénes somos|quienes somos|team|our team|"
-    r"official (?:web)?site|index)$", re.I)
+    r"official (?:web)?site|index)$",
+    re.I,
+)
 _WELCOME = re.compile(r"^(welcome to|willkommen bei|bienvenidos? a|bienvenue chez)\s+", re.I)
-_LEGAL_FORMS = (r"Pty\.?\s+Ltd\.?|Pty\.?\s+Limited|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Incorporated|Corp\.?|"
-                r"Corporation|GmbH(?:\s+&\s+Co\.\s+KG)?|AG|KG|UG(?:\s+\(haftungsbeschränkt\))?|e\.K\.|"
-                r"S\.L\.U?\.?|SL|S\.A\.|SA|S\.R\.L\.|SRL|B\.V\.|BV|N\.V\.|PLC|plc|LLP|SAS|S\.A\.S\.")
+_LEGAL_FORMS = (
+    r"Pty\.?\s+Ltd\.?|Pty\.?\s+Limited|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Incorporated|Corp\.?|"
+    r"Corporation|GmbH(?:\s+&\s+Co\.\s+KG)?|AG|KG|UG(?:\s+\(haftungsbeschränkt\))?|e\.K\.|"
+    r"S\.L\.U?\.?|SL|S\.A\.|SA|S\.R\.L\.|SRL|B\.V\.|BV|N\.V\.|PLC|plc|LLP|SAS|S\.A\.S\."
+)
 _FOOTER_NAME = re.compile(
     rf"(?:©|\(c\)|&copy;|copyright)\s*(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?,?\s*"
-    rf"((?:[A-Z0-9ÄÖÜÁÉÍÓÚÑ][\w&'.,äöüßáéíóúñ-]*\s+){{0,5}}?(?:{_LEGAL_FORMS}))(?![\w])", re.I)
+    rf"((?:[A-Z0-9ÄÖÜÁÉÍÓÚÑ][\w&'.,äöüßáéíóúñ-]*\s+){{0,5}}?(?:{_LEGAL_FORMS}))(?![\w])",
+    re.I,
+)
 
 
 def clean_title(title: str) -> str:
@@ -532,8 +780,13 @@ def _read_json_ld(block: Any, facts: PageFacts, region: str | None) -> None:
         if name and not facts.structured_name:
             facts.structured_name = " ".join(htmllib.unescape(name).split())
         _add_org_contacts(org, facts, region)
-        for point in org.get("contactPoint", []) if isinstance(org.get("contactPoint"), list) else \
-                [org.get("contactPoint")] if isinstance(org.get("contactPoint"), dict) else []:
+        for point in (
+            org.get("contactPoint", [])
+            if isinstance(org.get("contactPoint"), list)
+            else [org.get("contactPoint")]
+            if isinstance(org.get("contactPoint"), dict)
+            else []
+        ):
             _add_org_contacts(point, facts, region)
         for key in ("url", "@id"):
             value = _first(org.get(key))
@@ -574,13 +827,20 @@ def _read_microdata(tree: LexborHTMLParser, facts: PageFacts, region: str | None
         if not _is_org_type(scope.attributes.get("itemtype") or ""):
             continue
         props = _item_props(scope)
-        org: dict[str, Any] = {key: props[key] for key in ("name", "legalName", "email", "telephone",
-                                                           "faxNumber") if key in props}
-        address_node = next((node for node in scope.css('[itemprop="address"]')
-                             if _owner_scope(node) == scope), None)
+        org: dict[str, Any] = {
+            key: props[key]
+            for key in ("name", "legalName", "email", "telephone", "faxNumber")
+            if key in props
+        }
+        address_node = next(
+            (node for node in scope.css('[itemprop="address"]') if _owner_scope(node) == scope), None
+        )
         if address_node is not None:
-            org["address"] = (_item_props(address_node) if "itemscope" in address_node.attributes
-                              else address_node.text(separator=" "))
+            org["address"] = (
+                _item_props(address_node)
+                if "itemscope" in address_node.attributes
+                else address_node.text(separator=" ")
+            )
         name = _first(org.get("name")) or _first(org.get("legalName"))
         if name and not facts.structured_name:
             facts.structured_name = " ".join(name.split())
@@ -680,19 +940,19 @@ def _in_credit(node: LexborNode) -> bool:
         parent_text = parent.text(separator=" ")
         if len(parent_text) < 300:
             index = parent_text.find(text) if text else -1
-            text = parent_text[:index + len(text)] if index >= 0 else parent_text
+            text = parent_text[: index + len(text)] if index >= 0 else parent_text
     return bool(_CREDIT.search(text[-160:]))
 
 
 def _read_text(facts: PageFacts, region: str | None) -> None:
     text = facts.text
     flat = " ".join(text.split())
-    credit_windows = [flat[match.start():match.end() + 120] for match in _CREDIT.finditer(flat)]
+    credit_windows = [flat[match.start() : match.end() + 120] for match in _CREDIT.finditer(flat)]
     for window in credit_windows:
         for match in _EMAIL.finditer(window):
             facts.credited_domains.add(match.group(1).split("@", 1)[1].lower())
         for match in re.finditer(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", window, re.I):
-            if "@" not in window[max(0, match.start() - 1):match.start()]:
+            if "@" not in window[max(0, match.start() - 1) : match.start()]:
                 facts.credited_domains.add(registrable_domain(match.group(1)))
     for match in _EMAIL.finditer(flat):
         address = _clean_email(match.group(1))
@@ -815,8 +1075,9 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
         people.extend(person for person in page.people if person not in people)
     address, locality, country = _site_address(pages)
     location = ", ".join(part for part in (locality, country) if part) or criteria.geography
-    keywords = matched_keywords(criteria.keywords, [name] + [page.description for page in pages[:1]] +
-                                [page.text for page in pages])
+    keywords = matched_keywords(
+        criteria.keywords, [name] + [page.description for page in pages[:1]] + [page.text for page in pages]
+    )
     lead = Lead(
         source=source,
         company_name=name,
@@ -843,8 +1104,9 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
 def _named_like(profile_url: str, domains: set[str]) -> bool:
     """Whether a profile's handle carries a word of the site's domain ("northwind" of northwind-logistics)."""
     handle = re.sub(r"[^a-z0-9]", "", profile_url.rstrip("/").rsplit("/", 1)[-1].lower())
-    words = {word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0])
-             if len(word) >= 4}
+    words = {
+        word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4
+    }
     return any(word in handle for word in words)
 
 

@@ -57,9 +57,27 @@ _CP1252_ALIASES = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _INET_ATON_FORM = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$", re.I)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_LATIN_SINGLE_BYTE = {"cp1252", "cp1250", "cp1254", "cp1257", "latin-1", "iso8859-1", "iso8859-2",
-                      "iso8859-3", "iso8859-4", "iso8859-9", "iso8859-10", "iso8859-13", "iso8859-14",
-                      "iso8859-15", "iso8859-16", "mac-roman", "mac-latin2", "cp850", "cp437"}
+_LATIN_SINGLE_BYTE = {
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "latin-1",
+    "iso8859-1",
+    "iso8859-2",
+    "iso8859-3",
+    "iso8859-4",
+    "iso8859-9",
+    "iso8859-10",
+    "iso8859-13",
+    "iso8859-14",
+    "iso8859-15",
+    "iso8859-16",
+    "mac-roman",
+    "mac-latin2",
+    "cp850",
+    "cp437",
+}
 
 
 # --- the address guard -----------------------------------------------------------------------------
@@ -73,8 +91,14 @@ def _blocked_reason(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return _blocked_reason(embedded)
-    for attribute in ("is_loopback", "is_private", "is_link_local", "is_multicast", "is_reserved",
-                      "is_unspecified"):
+    for attribute in (
+        "is_loopback",
+        "is_private",
+        "is_link_local",
+        "is_multicast",
+        "is_reserved",
+        "is_unspecified",
+    ):
         if getattr(address, attribute):
             return f"{attribute.removeprefix('is_').replace('_', '-')} address"
     if not address.is_global:
@@ -167,16 +191,21 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         self._guard = guard
         self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         addresses = await self._guard.resolve(host, port)
         last_error: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(address, port, timeout=timeout,
-                                                      local_address=local_address,
-                                                      socket_options=socket_options)
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         assert last_error is not None
@@ -245,9 +274,15 @@ class _Redactor:
 
     def __init__(self, *mappings: Mapping[str, Any] | None) -> None:
         self._secrets = sorted(
-            {str(value) for mapping in mappings if mapping for value in mapping.values()
-             if len(str(value)) >= 6},
-            key=len, reverse=True,
+            {
+                str(value)
+                for mapping in mappings
+                if mapping
+                for value in mapping.values()
+                if len(str(value)) >= 6
+            },
+            key=len,
+            reverse=True,
         )
 
     def __call__(self, message: str) -> str:
@@ -287,20 +322,31 @@ class _HostSlot:
 class HttpClient:
     """One HTTP client per job run, shared by its sources. See the module docstring."""
 
-    def __init__(self, settings: ScrapeSettings, *, allowed_addresses: Iterable[str] = (),
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        settings: ScrapeSettings,
+        *,
+        allowed_addresses: Iterable[str] = (),
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         """`allowed_addresses` and `ssl_context` are for tests: let exactly these private addresses
         through the guard, and trust a test certificate authority."""
         self.settings = settings
         self.guard = AddressGuard(settings.allow_private_urls, frozenset(allowed_addresses))
-        limits = httpx.Limits(max_connections=max(settings.total_concurrency, 1) * 2,
-                              max_keepalive_connections=max(settings.total_concurrency, 1))
+        limits = httpx.Limits(
+            max_connections=max(settings.total_concurrency, 1) * 2,
+            max_keepalive_connections=max(settings.total_concurrency, 1),
+        )
         self._client = httpx.AsyncClient(
             transport=_GuardedTransport(self.guard, limits, ssl_context),
             trust_env=False,
             follow_redirects=False,
-            timeout=httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,
-                                  write=settings.read_timeout, pool=None),
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=None,
+            ),
             headers={"User-Agent": settings.user_agent},
         )
         self._total = asyncio.Semaphore(max(1, settings.total_concurrency))
@@ -334,8 +380,9 @@ class HttpClient:
             parsed = self.guard.check_url(current)
             if self.settings.obey_robots_txt and not await self._robots_allow(parsed):
                 raise BlockedURLError(f"robots.txt disallows {safe_url(current)}")
-            status, headers, body = await self._send("GET", parsed, slot=await self._page_slot(parsed),
-                                                      max_bytes=self.settings.max_response_bytes)
+            status, headers, body = await self._send(
+                "GET", parsed, slot=await self._page_slot(parsed), max_bytes=self.settings.max_response_bytes
+            )
             if status in _REDIRECTS and "location" in headers:
                 current = self._next_hop(current, headers["location"], redirects)
                 continue
@@ -346,11 +393,25 @@ class HttpClient:
                 kind = "not HTML" if accept == HTML_TYPES else "unexpected content type"
                 raise ScrapeError(f"{kind}: {safe_url(current)} is {content_type or 'untyped'}")
             text, encoding = decode_body(body, headers.get("content-type", ""))
-            return Page(url=str(parsed), status=status, headers=headers, text=text,
-                        content_type=content_type, encoding=encoding, redirects=redirects)
+            return Page(
+                url=str(parsed),
+                status=status,
+                headers=headers,
+                text=text,
+                content_type=content_type,
+                encoding=encoding,
+                redirects=redirects,
+            )
 
-    async def request_api(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                          headers: Mapping[str, str] | None = None, json: Any = None) -> ApiResponse:
+    async def request_api(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> ApiResponse:
         """Call a JSON API. 401/403 -> ConfigurationError; other failures -> ScrapeError.
 
         Messages name the host, path and status, never the query string nor the values passed in
@@ -364,8 +425,14 @@ class HttpClient:
             while True:
                 parsed = self.guard.check_url(current)
                 status, response_headers, body = await self._send(
-                    method, parsed, slot=self._api_slot(parsed.host),
-                    max_bytes=self.settings.max_response_bytes, headers=call_headers, json=json, api=True)
+                    method,
+                    parsed,
+                    slot=self._api_slot(parsed.host),
+                    max_bytes=self.settings.max_response_bytes,
+                    headers=call_headers,
+                    json=json,
+                    api=True,
+                )
                 if status in _REDIRECTS and "location" in response_headers:
                     following = self._next_hop(current, response_headers["location"], redirects)
                     if httpx.URL(following).host != parsed.host:
@@ -409,8 +476,9 @@ class HttpClient:
         while True:
             parsed = self.guard.check_url(current)
             try:
-                status, headers, body = await self._send("GET", parsed, slot=self._slot(parsed.host),
-                                                          max_bytes=_ROBOTS_MAX_BYTES)
+                status, headers, body = await self._send(
+                    "GET", parsed, slot=self._slot(parsed.host), max_bytes=_ROBOTS_MAX_BYTES
+                )
             except _TooLarge:
                 return None
             if status in _REDIRECTS and "location" in headers:
@@ -464,20 +532,30 @@ class HttpClient:
         if following in redirects:
             raise ScrapeError(f"redirect loop at {safe_url(following)}")
         if len(redirects) > self.settings.max_redirects:
-            raise ScrapeError(f"more than {self.settings.max_redirects} redirects "
-                              f"from {safe_url(redirects[0])}")
+            raise ScrapeError(
+                f"more than {self.settings.max_redirects} redirects from {safe_url(redirects[0])}"
+            )
         return following
 
-    async def _send(self, method: str, url: httpx.URL, *, slot: _HostSlot, max_bytes: int,
-                    headers: Mapping[str, str] | None = None, json: Any = None,
-                    api: bool = False) -> tuple[int, dict[str, str], bytes]:
+    async def _send(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        slot: _HostSlot,
+        max_bytes: int,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        api: bool = False,
+    ) -> tuple[int, dict[str, str], bytes]:
         """One request with retries: (status, lowercased headers, body). Redirects are returned."""
         budget = self.settings.max_retry_after
         attempt = 0
         while True:
             try:
-                status, response_headers, body = await self._send_once(method, url, slot, max_bytes,
-                                                                        headers, json)
+                status, response_headers, body = await self._send_once(
+                    method, url, slot, max_bytes, headers, json
+                )
             except httpx.TransportError as exc:
                 if attempt >= self.settings.retries:
                     raise ScrapeError(_transport_message(exc, url)) from None
@@ -496,11 +574,17 @@ class HttpClient:
             await asyncio.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
-        return self.settings.retry_backoff * (2 ** attempt)
+        return self.settings.retry_backoff * (2**attempt)
 
-    async def _send_once(self, method: str, url: httpx.URL, slot: _HostSlot, max_bytes: int,
-                         headers: Mapping[str, str] | None,
-                         json: Any) -> tuple[int, dict[str, str], bytes]:
+    async def _send_once(
+        self,
+        method: str,
+        url: httpx.URL,
+        slot: _HostSlot,
+        max_bytes: int,
+        headers: Mapping[str, str] | None,
+        json: Any,
+    ) -> tuple[int, dict[str, str], bytes]:
         async with slot.semaphore:
             await slot.wait_turn()
             async with self._total:
@@ -512,8 +596,9 @@ class HttpClient:
                 except TimeoutError:
                     raise httpx.ReadTimeout(f"no complete answer within {deadline:.0f}s") from None
 
-    async def _stream(self, method: str, url: httpx.URL, max_bytes: int,
-                      headers: Mapping[str, str] | None, json: Any) -> tuple[int, dict[str, str], bytes]:
+    async def _stream(
+        self, method: str, url: httpx.URL, max_bytes: int, headers: Mapping[str, str] | None, json: Any
+    ) -> tuple[int, dict[str, str], bytes]:
         request = self._client.build_request(method, url, headers=headers, json=json)
         response = await self._client.send(request, stream=True)
         try:
@@ -522,8 +607,9 @@ class HttpClient:
                 return response.status_code, response_headers, b""
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise _TooLarge(f"response too large: {safe_url(url)} declares {declared} bytes "
-                                  f"(limit {max_bytes})")
+                raise _TooLarge(
+                    f"response too large: {safe_url(url)} declares {declared} bytes (limit {max_bytes})"
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
@@ -535,14 +621,16 @@ class HttpClient:
         finally:
             await response.aclose()
 
-    def _api_response(self, method: str, url: httpx.URL, status: int, headers: dict[str, str],
-                      body: bytes) -> ApiResponse:
+    def _api_response(
+        self, method: str, url: httpx.URL, status: int, headers: dict[str, str], body: bytes
+    ) -> ApiResponse:
         where = f"{url.host}{url.path}"
         if status in (401, 403):
-            raise ConfigurationError(f"{url.host} refused the request (HTTP {status}): check the API key "
-                                     "and the account's access")
+            raise ConfigurationError(
+                f"{url.host} refused the request (HTTP {status}): check the API key and the account's access"
+            )
         if status >= 400:
-            excerpt = " ".join(body[:_EXCERPT_CHARS * 2].decode("utf-8", "replace").split())[:_EXCERPT_CHARS]
+            excerpt = " ".join(body[: _EXCERPT_CHARS * 2].decode("utf-8", "replace").split())[:_EXCERPT_CHARS]
             raise ScrapeError(f"{method.upper()} {where} answered HTTP {status}: {excerpt}")
         if not body.strip():
             return ApiResponse(status=status, headers=headers, data=None)
@@ -602,7 +690,7 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     """(text, encoding): BOM, then the charset header, then a meta charset, then a guess."""
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if body.startswith(bom):
-            return body[len(bom):].decode(encoding, "replace"), encoding
+            return body[len(bom) :].decode(encoding, "replace"), encoding
     candidates: list[str | None] = []
     match = re.search(r"charset\s*=\s*([^\s;]+)", content_type, re.I)
     if match:

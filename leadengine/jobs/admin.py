@@ -45,15 +45,25 @@ class LeadSourceFilter(_RegisteredSourceFilter):
 def progress_bar(job: ScrapeJob) -> str:
     return format_html(
         '<progress value="{}" max="100" title="{}%" style="width:6em"></progress> {}%',
-        job.progress, job.progress, job.progress,
+        job.progress,
+        job.progress,
+        job.progress,
     )
 
 
 @admin.register(ScrapeJob)
 class ScrapeJobAdmin(admin.ModelAdmin):
     list_display = [
-        "short_id", "status", "owner", "query", "total_found", "total_processed", "total_duplicates",
-        "progress_display", "created_at", "duration_display",
+        "short_id",
+        "status",
+        "owner",
+        "query",
+        "total_found",
+        "total_processed",
+        "total_duplicates",
+        "progress_display",
+        "created_at",
+        "duration_display",
     ]
     list_filter = ["status", SourceTypeFilter, "created_at"]
     search_fields = ["=id", "search_query", "industry", "geography", "error"]
@@ -64,16 +74,59 @@ class ScrapeJobAdmin(admin.ModelAdmin):
     # Reloads itself while the job is queued or running (admin/jobs/refreshing_change_form.html).
     change_form_template = "admin/jobs/refreshing_change_form.html"
     readonly_fields = [
-        "id", "owner", "status", "progress_display", "leads_link", "attempts", "total_found",
-        "total_processed", "total_duplicates", "pages_done", "pages_planned", "error", "traceback_display",
-        "warnings_display", "created_at", "started_at", "completed_at", "heartbeat_at", "dispatched_at",
+        "id",
+        "owner",
+        "status",
+        "progress_display",
+        "leads_link",
+        "attempts",
+        "total_found",
+        "total_processed",
+        "total_duplicates",
+        "pages_done",
+        "pages_planned",
+        "error",
+        "traceback_display",
+        "warnings_display",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "heartbeat_at",
+        "dispatched_at",
     ]
     fieldsets = [
         (None, {"fields": ["id", "owner", "status", "progress_display", "leads_link", "attempts"]}),
-        ("Criteria", {"fields": ["industry", "geography", "keywords", "source_types", "search_query",
-                                 "filters", "urls", "max_results", "enrich"]}),
-        ("Results", {"fields": ["total_found", "total_processed", "total_duplicates", "pages_done",
-                                "pages_planned", "error", "traceback_display", "warnings_display"]}),
+        (
+            "Criteria",
+            {
+                "fields": [
+                    "industry",
+                    "geography",
+                    "keywords",
+                    "source_types",
+                    "search_query",
+                    "filters",
+                    "urls",
+                    "max_results",
+                    "enrich",
+                ]
+            },
+        ),
+        (
+            "Results",
+            {
+                "fields": [
+                    "total_found",
+                    "total_processed",
+                    "total_duplicates",
+                    "pages_done",
+                    "pages_planned",
+                    "error",
+                    "traceback_display",
+                    "warnings_display",
+                ]
+            },
+        ),
         ("Times", {"fields": ["created_at", "started_at", "completed_at", "heartbeat_at", "dispatched_at"]}),
     ]
 
@@ -82,7 +135,9 @@ class ScrapeJobAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **admin_ops.JOB_REFRESH})
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **admin_ops.JOB_REFRESH}
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view(lambda request: dashboard.dashboard_view(request, self.admin_site))
@@ -145,8 +200,17 @@ class ScrapeJobAdmin(admin.ModelAdmin):
 
 @admin.register(RawLead)
 class RawLeadAdmin(admin.ModelAdmin):
-    list_display = ["company_name", "website", "email", "phone", "location", "source", "confidence",
-                    "owner", "scraped_at"]
+    list_display = [
+        "company_name",
+        "website",
+        "email",
+        "phone",
+        "location",
+        "source",
+        "confidence",
+        "owner",
+        "scraped_at",
+    ]
     list_filter = [LeadSourceFilter, "scraped_at"]
     search_fields = ["company_name", "website", "email", "=data_hash"]
     list_select_related = ["owner"]
@@ -154,8 +218,20 @@ class RawLeadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = [admin_ops.export_leads_csv, admin_ops.enrich_leads]
     readonly_fields = [
-        "id", "owner", "job_link", "source", "company_name", "website", "email", "phone", "location",
-        "confidence", "source_url", "data_hash", "scraped_at", "payload_display",
+        "id",
+        "owner",
+        "job_link",
+        "source",
+        "company_name",
+        "website",
+        "email",
+        "phone",
+        "location",
+        "confidence",
+        "source_url",
+        "data_hash",
+        "scraped_at",
+        "payload_display",
     ]
     exclude = ["raw_payload", "job"]
 

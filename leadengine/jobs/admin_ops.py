@@ -20,7 +20,12 @@ from django.utils.html import format_html
 
 from leadengine.jobs import enrichment, exports, schedules
 from leadengine.jobs.models import (
-    ACTIVE_STATUSES, ExportStatus, LeadExport, RawLead, ScrapeSchedule, WorkerHeartbeat,
+    ACTIVE_STATUSES,
+    ExportStatus,
+    LeadExport,
+    RawLead,
+    ScrapeSchedule,
+    WorkerHeartbeat,
 )
 from leadengine.jobs.services import ActiveJobLimitExceeded
 
@@ -49,12 +54,12 @@ def export_jobs_csv(model_admin, request, queryset: QuerySet):
 def enrich_jobs(model_admin, request, queryset: QuerySet):
     for job in queryset.select_related("owner"):
         leads = RawLead.objects.filter(job=job).filter(Q(email="") | Q(phone="")).exclude(website="")
-        _enrich(model_admin, request, job.owner, leads[:settings.ADMIN_MAX_SELECTED_LEADS])
+        _enrich(model_admin, request, job.owner, leads[: settings.ADMIN_MAX_SELECTED_LEADS])
 
 
 def _by_owner(model_admin, request, queryset: QuerySet) -> dict | None:
     limit = settings.ADMIN_MAX_SELECTED_LEADS
-    leads = list(queryset.select_related("owner")[:limit + 1])
+    leads = list(queryset.select_related("owner")[: limit + 1])
     if len(leads) > limit:
         model_admin.message_user(request, f"Select at most {limit} leads at once.", messages.ERROR)
         return None
@@ -69,8 +74,10 @@ def export_leads_csv(model_admin, request, queryset: QuerySet):
     grouped = _by_owner(model_admin, request, queryset)
     if grouped is None:
         return None
-    created = [exports.export_create(owner=owner, filters={"ids": [str(lead.id) for lead in leads]})
-               for owner, leads in grouped.items()]
+    created = [
+        exports.export_create(owner=owner, filters={"ids": [str(lead.id) for lead in leads]})
+        for owner, leads in grouped.items()
+    ]
     return _redirect_to_exports(model_admin, request, created)
 
 
@@ -88,21 +95,52 @@ def _enrich(model_admin, request, owner, leads) -> None:
         model_admin.message_user(request, f"{owner}: {exc}", messages.WARNING)
         return
     url = reverse("admin:jobs_scrapejob_change", args=[job.id])
-    model_admin.message_user(request, format_html('Enrichment job <a href="{}">{}</a> queued for {} website(s).',
-                                                  url, str(job.id)[:8], len(job.urls)), messages.SUCCESS)
+    model_admin.message_user(
+        request,
+        format_html(
+            'Enrichment job <a href="{}">{}</a> queued for {} website(s).',
+            url,
+            str(job.id)[:8],
+            len(job.urls),
+        ),
+        messages.SUCCESS,
+    )
 
 
 @admin.register(LeadExport)
 class LeadExportAdmin(admin.ModelAdmin):
-    list_display = ["short_id", "status", "owner", "job", "rows_written", "rows_total", "progress_display",
-                    "created_at", "download_link"]
+    list_display = [
+        "short_id",
+        "status",
+        "owner",
+        "job",
+        "rows_written",
+        "rows_total",
+        "progress_display",
+        "created_at",
+        "download_link",
+    ]
     list_filter = ["status", "created_at"]
     list_select_related = ["owner", "job"]
     show_full_result_count = False
     change_form_template = "admin/jobs/refreshing_change_form.html"
-    readonly_fields = ["id", "owner", "status", "job", "filters", "bom", "progress_display", "rows_written",
-                       "rows_total", "size_bytes", "download_link", "error", "created_at", "started_at",
-                       "completed_at"]
+    readonly_fields = [
+        "id",
+        "owner",
+        "status",
+        "job",
+        "filters",
+        "bom",
+        "progress_display",
+        "rows_written",
+        "rows_total",
+        "size_bytes",
+        "download_link",
+        "error",
+        "created_at",
+        "started_at",
+        "completed_at",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -116,8 +154,11 @@ class LeadExportAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self):
-        download = path("<uuid:export_id>/download/", self.admin_site.admin_view(self.download),
-                        name="jobs_leadexport_download")
+        download = path(
+            "<uuid:export_id>/download/",
+            self.admin_site.admin_view(self.download),
+            name="jobs_leadexport_download",
+        )
         return [download, *super().get_urls()]
 
     def download(self, request, export_id):
@@ -132,15 +173,20 @@ class LeadExportAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_display(self, export):
-        return format_html('<progress value="{}" max="100" style="width:6em"></progress> {}%',
-                           export.progress, export.progress)
+        return format_html(
+            '<progress value="{}" max="100" style="width:6em"></progress> {}%',
+            export.progress,
+            export.progress,
+        )
 
     @admin.display(description="file")
     def download_link(self, export):
         if export.status != ExportStatus.COMPLETED:
             return "-"
         url = reverse("admin:jobs_leadexport_download", args=[export.id])
-        return format_html('<a href="{}" class="le-download">Download CSV</a> ({} bytes)', url, export.size_bytes)
+        return format_html(
+            '<a href="{}" class="le-download">Download CSV</a> ({} bytes)', url, export.size_bytes
+        )
 
 
 def export_file_response(export: LeadExport) -> FileResponse:
@@ -149,20 +195,33 @@ def export_file_response(export: LeadExport) -> FileResponse:
         handle = open(exports.export_path(export), "rb")
     except FileNotFoundError:
         raise Http404("The export's file is gone (purged?).") from None
-    return FileResponse(handle, as_attachment=True, filename=export.file_name or "leads.csv",
-                        content_type="text/csv; charset=utf-8")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.file_name or "leads.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 class ScrapeScheduleForm(forms.ModelForm):
     class Meta:
         model = ScrapeSchedule
-        exclude = ["last_job", "last_run_at", "last_error", "created_at"]
+        fields = [
+            "owner",
+            "name",
+            "enabled",
+            "interval_seconds",
+            "cron",
+            "next_run_at",
+            *ScrapeSchedule.CRITERIA_FIELDS,
+        ]
 
     def clean(self):
         cleaned = super().clean()
         try:
-            schedules.validate_timing(interval_seconds=cleaned.get("interval_seconds"),
-                                      cron=cleaned.get("cron") or "")
+            schedules.validate_timing(
+                interval_seconds=cleaned.get("interval_seconds"), cron=cleaned.get("cron") or ""
+            )
         except ValidationError as exc:
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from None
         if not cleaned.get("source_types"):
@@ -173,8 +232,17 @@ class ScrapeScheduleForm(forms.ModelForm):
 @admin.register(ScrapeSchedule)
 class ScrapeScheduleAdmin(admin.ModelAdmin):
     form = ScrapeScheduleForm
-    list_display = ["name", "owner", "enabled", "interval_seconds", "cron", "next_run_at", "last_run_at",
-                    "last_job", "last_error"]
+    list_display = [
+        "name",
+        "owner",
+        "enabled",
+        "interval_seconds",
+        "cron",
+        "next_run_at",
+        "last_run_at",
+        "last_job",
+        "last_error",
+    ]
     list_filter = ["enabled"]
     search_fields = ["name", "search_query", "industry"]
     list_select_related = ["owner", "last_job"]
@@ -182,7 +250,11 @@ class ScrapeScheduleAdmin(admin.ModelAdmin):
     readonly_fields = ["last_run_at", "last_job", "last_error"]
 
     def save_model(self, request, obj, form, change):
-        if change and {"interval_seconds", "cron"} & set(form.changed_data) and "next_run_at" not in form.changed_data:
+        if (
+            change
+            and {"interval_seconds", "cron"} & set(form.changed_data)
+            and "next_run_at" not in form.changed_data
+        ):
             obj.next_run_at = None  # a new timing starts from now
         schedules.schedule_save(obj)
 

@@ -74,8 +74,9 @@ class RawLeadFilter(django_filters.FilterSet):
         )
 
 
-class ScrapeJobViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       viewsets.GenericViewSet):
+class ScrapeJobViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Scrape jobs of the signed-in user, newest first."""
 
     serializer_class = ScrapeJobSerializer

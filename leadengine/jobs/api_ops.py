@@ -23,11 +23,20 @@ from leadengine.jobs.services import ActiveJobLimitExceeded
 
 
 class LeadExportCreateSerializer(serializers.Serializer):
-    job_id = serializers.UUIDField(required=False, allow_null=True, default=None,
-                                   help_text="Export this job's leads; without it, all leads matching `filters`.")
-    filters = serializers.DictField(required=False, default=dict,
-                                    help_text="source, has_email, search, scraped_after (as GET /api/v1/leads/), ids.")
-    bom = serializers.BooleanField(required=False, default=False, help_text="Start with a UTF-8 byte order mark.")
+    job_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Export this job's leads; without it, all leads matching `filters`.",
+    )
+    filters = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="source, has_email, search, scraped_after (as GET /api/v1/leads/), ids.",
+    )
+    bom = serializers.BooleanField(
+        required=False, default=False, help_text="Start with a UTF-8 byte order mark."
+    )
 
 
 class LeadExportSerializer(serializers.ModelSerializer):
@@ -38,8 +47,23 @@ class LeadExportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LeadExport
-        fields = ["export_id", "status", "job_id", "filters", "bom", "rows_total", "rows_written", "progress",
-                  "size_bytes", "error", "created_at", "started_at", "completed_at", "download_url", "columns"]
+        fields = [
+            "export_id",
+            "status",
+            "job_id",
+            "filters",
+            "bom",
+            "rows_total",
+            "rows_written",
+            "progress",
+            "size_bytes",
+            "error",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "download_url",
+            "columns",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, export) -> str | None:
@@ -51,8 +75,9 @@ class LeadExportSerializer(serializers.ModelSerializer):
         return exports.HEADER
 
 
-class LeadExportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class LeadExportViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """CSV exports of the signed-in user's leads. POST queues one; GET .../download/ streams the file."""
 
     serializer_class = LeadExportSerializer
@@ -70,8 +95,12 @@ class LeadExportViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.R
         if job_id := body.validated_data["job_id"]:
             job = get_object_or_404(ScrapeJob, id=job_id, owner=request.user)
         try:
-            export = exports.export_create(owner=request.user, job=job, filters=body.validated_data["filters"],
-                                           bom=body.validated_data["bom"])
+            export = exports.export_create(
+                owner=request.user,
+                job=job,
+                filters=body.validated_data["filters"],
+                bom=body.validated_data["bom"],
+            )
         except exports.InvalidExport as exc:
             raise ValidationError({"filters": [str(exc)]}) from None
         return Response(LeadExportSerializer(export).data, status=status.HTTP_201_CREATED)
@@ -114,6 +143,10 @@ def enrich_leads(request):
 def enrich_job_leads(request, pk):
     """Queue a website job over this job's leads that miss an e-mail or a phone."""
     job = get_object_or_404(ScrapeJob, id=pk, owner=request.user)
-    leads = (RawLead.objects.filter(job=job).exclude(website="").exclude(email__gt="", phone__gt="")
-             .order_by("scraped_at")[:MAX_URLS])
+    leads = (
+        RawLead.objects.filter(job=job)
+        .exclude(website="")
+        .exclude(email__gt="", phone__gt="")
+        .order_by("scraped_at")[:MAX_URLS]
+    )
     return _enrichment_response(request, leads)

@@ -33,9 +33,13 @@ def leads_per_day(*, days: int = DAYS, today: date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
     since = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
-    rows = (ScrapeJob.objects.filter(created_at__gte=since)
-            .annotate(day=TruncDate("created_at")).values("day")
-            .annotate(saved=Sum("total_processed"), found=Sum("total_found")).order_by())
+    rows = (
+        ScrapeJob.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(saved=Sum("total_processed"), found=Sum("total_found"))
+        .order_by()
+    )
     by_day = {row["day"]: row for row in rows}
     series = []
     for offset in range(days):
@@ -65,8 +69,9 @@ def dashboard_context() -> dict:
         "queue": queue(),
         "workers": workers_seen(),
         "slowest_sources": sorted(stats, key=lambda row: row["avg_seconds"] or 0, reverse=True)[:5],
-        "failing_sources": sorted((row for row in stats if row["failures"]),
-                                  key=lambda row: row["failures"], reverse=True)[:5],
+        "failing_sources": sorted(
+            (row for row in stats if row["failures"]), key=lambda row: row["failures"], reverse=True
+        )[:5],
         "source_days": SOURCE_DAYS,
         "days": DAYS,
     }

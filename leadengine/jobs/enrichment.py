@@ -39,14 +39,23 @@ class NothingToEnrich(ValueError):
 
 def enrichment_create(*, owner, leads: QuerySet | Iterable[RawLead]) -> ScrapeJob:
     """Queue a website job over the owner's selected leads' websites (at most MAX_URLS of them)."""
-    websites = list(dict.fromkeys(lead.website for lead in leads if lead.owner_id == owner.pk and lead.website))
+    websites = list(
+        dict.fromkeys(lead.website for lead in leads if lead.owner_id == owner.pk and lead.website)
+    )
     if not websites:
         raise NothingToEnrich("None of the selected leads has a website to visit.")
     websites = websites[:MAX_URLS]
-    return services.job_create(owner=owner, criteria={
-        "source_types": ["website"], "urls": websites, "search_query": f"enrichment of {len(websites)} leads",
-        "max_results": len(websites), "enrich": True, "filters": {MARKER: True},
-    })
+    return services.job_create(
+        owner=owner,
+        criteria={
+            "source_types": ["website"],
+            "urls": websites,
+            "search_query": f"enrichment of {len(websites)} leads",
+            "max_results": len(websites),
+            "enrich": True,
+            "filters": {MARKER: True},
+        },
+    )
 
 
 def is_enrichment(job: ScrapeJob) -> bool:
@@ -60,14 +69,21 @@ def merge_found(job: ScrapeJob, found: list[Lead]) -> int:
     by_hash = {identity(lead): lead for lead in found}
     changed = 0
     with transaction.atomic():
-        existing = (RawLead.objects.select_for_update()
-                    .filter(owner_id=job.owner_id, data_hash__in=list(by_hash)).exclude(job_id=job.id))
+        existing = (
+            RawLead.objects.select_for_update()
+            .filter(owner_id=job.owner_id, data_hash__in=list(by_hash))
+            .exclude(job_id=job.id)
+        )
         for row in existing:
             if _merge(row, by_hash[row.data_hash], job):
                 changed += 1
     if changed:
-        log.info("job %s enriched %d leads", job.id, changed,
-                 extra={"job_id": str(job.id), "owner": job.owner_id, "event": "enriched", "leads": changed})
+        log.info(
+            "job %s enriched %d leads",
+            job.id,
+            changed,
+            extra={"job_id": str(job.id), "owner": job.owner_id, "event": "enriched", "leads": changed},
+        )
     return changed
 
 
@@ -85,12 +101,14 @@ def _merge(row: RawLead, lead: Lead, job: ScrapeJob) -> bool:
     for key in TEXTS:
         if not payload.get(key) and new.get(key):
             payload[key] = new[key]
-    updates = {name: getattr(lead, name) for name in COLUMNS if not getattr(row, name) and getattr(lead, name)}
+    updates = {
+        name: getattr(lead, name) for name in COLUMNS if not getattr(row, name) and getattr(lead, name)
+    }
     if payload == original and not updates:
         return False
     payload["enriched_at"] = timezone.now().isoformat()
     payload["enriched_by_job"] = str(job.id)
     limits = {name: RawLead._meta.get_field(name).max_length for name in COLUMNS}
-    updates = {name: value[:limits[name]] for name, value in updates.items()}
+    updates = {name: value[: limits[name]] for name, value in updates.items()}
     RawLead.objects.filter(id=row.id).update(raw_payload=services.capped_payload(payload), **updates)
     return True

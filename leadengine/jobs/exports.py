@@ -76,7 +76,9 @@ class InvalidExport(ValueError):
     """The export asks for something that cannot be exported (unknown filter, another user's job)."""
 
 
-def lead_queryset(*, owner_id: int, job_id: UUID | str | None = None, filters: dict | None = None) -> QuerySet:
+def lead_queryset(
+    *, owner_id: int, job_id: UUID | str | None = None, filters: dict | None = None
+) -> QuerySet:
     """The owner's leads to export, oldest first, so that a file reads in the order leads were found."""
     from leadengine.jobs.api import RawLeadFilter
 
@@ -108,8 +110,14 @@ def _lead_ids(ids) -> list[UUID]:
         raise InvalidExport("ids must be lead ids (UUIDs).") from None
 
 
-def write_csv(leads: Iterable[RawLead], out: IO[str], *, bom: bool = False,
-              on_progress: Callable[[int], None] | None = None, every: int = 1000) -> int:
+def write_csv(
+    leads: Iterable[RawLead],
+    out: IO[str],
+    *,
+    bom: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    every: int = 1000,
+) -> int:
     """Write the header and one row a lead to `out`; returns the number of rows."""
     if bom:
         out.write(BOM)
@@ -127,8 +135,9 @@ def write_csv(leads: Iterable[RawLead], out: IO[str], *, bom: bool = False,
 # The export job
 
 
-def export_create(*, owner, job: ScrapeJob | None = None, filters: dict | None = None,
-                  bom: bool = False) -> LeadExport:
+def export_create(
+    *, owner, job: ScrapeJob | None = None, filters: dict | None = None, bom: bool = False
+) -> LeadExport:
     """Store a queued export of the owner's leads and send it to the workers after the commit."""
     if job is not None and job.owner_id != owner.pk:
         raise InvalidExport("Only your own jobs can be exported.")
@@ -136,8 +145,11 @@ def export_create(*, owner, job: ScrapeJob | None = None, filters: dict | None =
     with transaction.atomic():
         export = LeadExport.objects.create(owner=owner, job=job, filters=filters or {}, bom=bom)
         transaction.on_commit(partial(export_dispatch, export.id))
-    log.info("export %s queued", export.id, extra={"export_id": str(export.id), "owner": owner.pk,
-                                                     "event": "export_queued"})
+    log.info(
+        "export %s queued",
+        export.id,
+        extra={"export_id": str(export.id), "owner": owner.pk, "event": "export_queued"},
+    )
     return export
 
 
@@ -149,8 +161,10 @@ def export_dispatch(export_id: UUID | str) -> bool:
     except Exception:
         log.warning("export %s stored but not sent: broker unavailable", export_id, exc_info=True)
         LeadExport.objects.filter(id=export_id, status=ExportStatus.QUEUED).update(
-            status=ExportStatus.FAILED, error="The broker was unavailable; create the export again.",
-            completed_at=timezone.now())
+            status=ExportStatus.FAILED,
+            error="The broker was unavailable; create the export again.",
+            completed_at=timezone.now(),
+        )
         return False
     return True
 
@@ -169,7 +183,8 @@ def export_run(export_id: UUID | str) -> LeadExport | None:
     """Write the export's file; None when it is not queued (already run, or deleted)."""
     now = timezone.now()
     if not LeadExport.objects.filter(id=export_id, status=ExportStatus.QUEUED).update(
-            status=ExportStatus.RUNNING, started_at=now):
+        status=ExportStatus.RUNNING, started_at=now
+    ):
         return None
     export = LeadExport.objects.get(id=export_id)
     started = time.monotonic()
@@ -182,7 +197,8 @@ def export_run(export_id: UUID | str) -> LeadExport | None:
 
         def progress(rows: int) -> None:
             LeadExport.objects.filter(id=export.id).update(
-                rows_written=rows, progress=min(99, int(100 * rows / total)) if total else 0)
+                rows_written=rows, progress=min(99, int(100 * rows / total)) if total else 0
+            )
 
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(partial_path, "w", encoding="utf-8", newline="") as out:
@@ -191,16 +207,34 @@ def export_run(export_id: UUID | str) -> LeadExport | None:
     except Exception as exc:
         partial_path.unlink(missing_ok=True)
         LeadExport.objects.filter(id=export.id).update(
-            status=ExportStatus.FAILED, error=f"{type(exc).__name__}: {exc}", completed_at=timezone.now())
-        log.exception("export %s failed", export.id, extra={"export_id": str(export.id), "event": "export_failed"})
+            status=ExportStatus.FAILED, error=f"{type(exc).__name__}: {exc}", completed_at=timezone.now()
+        )
+        log.exception(
+            "export %s failed", export.id, extra={"export_id": str(export.id), "event": "export_failed"}
+        )
         return LeadExport.objects.get(id=export.id)
     LeadExport.objects.filter(id=export.id).update(
-        status=ExportStatus.COMPLETED, rows_total=rows, rows_written=rows, progress=100,
-        size_bytes=path.stat().st_size, file_name=export_file_name(export), completed_at=timezone.now())
+        status=ExportStatus.COMPLETED,
+        rows_total=rows,
+        rows_written=rows,
+        progress=100,
+        size_bytes=path.stat().st_size,
+        file_name=export_file_name(export),
+        completed_at=timezone.now(),
+    )
     elapsed = time.monotonic() - started
-    log.info("export %s completed: %d rows in %.1fs", export.id, rows, elapsed,
-             extra={"export_id": str(export.id), "owner": export.owner_id, "event": "export_completed",
-                    "duration": round(elapsed, 3)})
+    log.info(
+        "export %s completed: %d rows in %.1fs",
+        export.id,
+        rows,
+        elapsed,
+        extra={
+            "export_id": str(export.id),
+            "owner": export.owner_id,
+            "event": "export_completed",
+            "duration": round(elapsed, 3),
+        },
+    )
     return LeadExport.objects.get(id=export.id)
 
 
@@ -208,8 +242,10 @@ def fail_stuck_exports() -> int:
     """Exports running past the time limit lost their worker: mark them failed (a maintenance task)."""
     cutoff = timezone.now() - timedelta(milliseconds=settings.EXPORT_TIME_LIMIT) - timedelta(minutes=1)
     return LeadExport.objects.filter(status=ExportStatus.RUNNING, started_at__lt=cutoff).update(
-        status=ExportStatus.FAILED, error="The export's worker stopped; create it again.",
-        completed_at=timezone.now())
+        status=ExportStatus.FAILED,
+        error="The export's worker stopped; create it again.",
+        completed_at=timezone.now(),
+    )
 
 
 def export_delete_files(exports: Iterable[LeadExport]) -> None:

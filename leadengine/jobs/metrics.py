@@ -34,33 +34,49 @@ def _job_metrics():
         jobs.add_metric([status], counts.get(status, 0))
     yield jobs
 
-    totals = ScrapeJob.objects.aggregate(found=Sum("total_found"), saved=Sum("total_processed"),
-                                         duplicates=Sum("total_duplicates"))
-    for name, key, text in [("leadengine_leads_found", "found", "Leads found by jobs."),
-                            ("leadengine_leads_saved", "saved", "New leads saved by jobs."),
-                            ("leadengine_lead_duplicates", "duplicates", "Leads found that the owner had.")]:
+    totals = ScrapeJob.objects.aggregate(
+        found=Sum("total_found"), saved=Sum("total_processed"), duplicates=Sum("total_duplicates")
+    )
+    for name, key, text in [
+        ("leadengine_leads_found", "found", "Leads found by jobs."),
+        ("leadengine_leads_saved", "saved", "New leads saved by jobs."),
+        ("leadengine_lead_duplicates", "duplicates", "Leads found that the owner had."),
+    ]:
         yield CounterMetricFamily(name, text, value=totals[key] or 0)
 
 
 def _duration_histogram():
-    finished = ScrapeJob.objects.filter(status__in=FINISHED_STATUSES, started_at__isnull=False,
-                                        completed_at__isnull=False)
+    finished = ScrapeJob.objects.filter(
+        status__in=FINISHED_STATUSES, started_at__isnull=False, completed_at__isnull=False
+    )
     elapsed = F("completed_at") - F("started_at")
-    aggregates = {f"le_{b}": Count("id", filter=Q(completed_at__lte=F("started_at") + timedelta(seconds=b)))
-                  for b in DURATION_BUCKETS}
+    aggregates = {
+        f"le_{b}": Count("id", filter=Q(completed_at__lte=F("started_at") + timedelta(seconds=b)))
+        for b in DURATION_BUCKETS
+    }
     row = finished.aggregate(total=Count("id"), seconds=Sum(elapsed), **aggregates)
     seconds = row["seconds"].total_seconds() if row["seconds"] else 0.0
     buckets = [(str(float(b)), row[f"le_{b}"]) for b in DURATION_BUCKETS] + [("+Inf", row["total"])]
-    yield HistogramMetricFamily("leadengine_job_duration_seconds", "Run time of finished jobs' last attempt.",
-                                buckets=buckets, sum_value=seconds)
+    yield HistogramMetricFamily(
+        "leadengine_job_duration_seconds",
+        "Run time of finished jobs' last attempt.",
+        buckets=buckets,
+        sum_value=seconds,
+    )
 
 
 def _source_metrics():
-    runs = CounterMetricFamily("leadengine_source_runs", "Source runs by outcome.", labels=["source", "outcome"])
-    errors = CounterMetricFamily("leadengine_source_errors", "Source runs that ended with an error.",
-                                 labels=["source"])
-    for row in SourceRun.objects.values("source").annotate(
-            total=Count("id"), failed=Count("id", filter=~Q(error=""))).order_by("source"):
+    runs = CounterMetricFamily(
+        "leadengine_source_runs", "Source runs by outcome.", labels=["source", "outcome"]
+    )
+    errors = CounterMetricFamily(
+        "leadengine_source_errors", "Source runs that ended with an error.", labels=["source"]
+    )
+    for row in (
+        SourceRun.objects.values("source")
+        .annotate(total=Count("id"), failed=Count("id", filter=~Q(error="")))
+        .order_by("source")
+    ):
         runs.add_metric([row["source"], "ok"], row["total"] - row["failed"])
         runs.add_metric([row["source"], "failed"], row["failed"])
         errors.add_metric([row["source"]], row["failed"])
@@ -72,15 +88,18 @@ def _runtime_metrics():
     from leadengine.health import queue_depths
     from leadengine.jobs.workers import workers_seen
 
-    depth = GaugeMetricFamily("leadengine_queue_messages", "Messages in the scrape queue.", labels=["queue", "state"])
+    depth = GaugeMetricFamily(
+        "leadengine_queue_messages", "Messages in the scrape queue.", labels=["queue", "state"]
+    )
     try:
         for state, count in queue_depths().items():
             depth.add_metric([settings.SCRAPE_QUEUE, state], count)
     except Exception:
         log.warning("metrics: queue depth unavailable", exc_info=True)
     yield depth
-    yield GaugeMetricFamily("leadengine_workers_seen", "Worker processes with a recent heartbeat.",
-                            value=len(workers_seen()))
+    yield GaugeMetricFamily(
+        "leadengine_workers_seen", "Worker processes with a recent heartbeat.", value=len(workers_seen())
+    )
     exports = GaugeMetricFamily("leadengine_exports", "CSV exports by status.", labels=["status"])
     for status, count in LeadExport.objects.values_list("status").annotate(n=Count("id")).order_by():
         exports.add_metric([status], count)

@@ -45,7 +45,6 @@ class ScrapeJob(JobCriteria):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_jobs")
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
 
-
     # How it went.
     total_found = models.PositiveIntegerField(default=0)
     total_processed = models.PositiveIntegerField(default=0)
@@ -62,9 +61,17 @@ class ScrapeJob(JobCriteria):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When the broker confirmed the message.")
-    schedule = models.ForeignKey("ScrapeSchedule", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="jobs", help_text="The schedule that created this job.")
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the broker confirmed the message."
+    )
+    schedule = models.ForeignKey(
+        "ScrapeSchedule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        help_text="The schedule that created this job.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -134,16 +141,19 @@ class RawLead(models.Model):
 class ScrapeSchedule(JobCriteria):
     """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_schedules")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_schedules"
+    )
     name = models.CharField(max_length=200)
     enabled = models.BooleanField(default=True)
     interval_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Run every N seconds.")
     cron = models.CharField(max_length=100, blank=True, help_text='Or a cron expression, e.g. "0 6 * * 1".')
 
-
     next_run_at = models.DateTimeField(null=True, blank=True, help_text="Empty: computed on save.")
     last_run_at = models.DateTimeField(null=True, blank=True)
-    last_job = models.ForeignKey(ScrapeJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_job = models.ForeignKey(
+        ScrapeJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -154,8 +164,17 @@ class ScrapeSchedule(JobCriteria):
     def __str__(self) -> str:
         return self.name
 
-    CRITERIA_FIELDS = ("industry", "geography", "keywords", "source_types", "search_query", "filters", "urls",
-                       "max_results", "enrich")
+    CRITERIA_FIELDS = (
+        "industry",
+        "geography",
+        "keywords",
+        "source_types",
+        "search_query",
+        "filters",
+        "urls",
+        "max_results",
+        "enrich",
+    )
 
     def criteria(self) -> dict:
         return {name: getattr(self, name) for name in self.CRITERIA_FIELDS}
@@ -209,7 +228,9 @@ class LeadExport(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_exports")
     status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    job = models.ForeignKey(ScrapeJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports")
+    job = models.ForeignKey(
+        ScrapeJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
+    )
     filters = models.JSONField(default=dict, blank=True)
     bom = models.BooleanField(default=False, help_text="Start the file with a UTF-8 byte order mark.")
     rows_total = models.PositiveIntegerField(default=0)

@@ -14,8 +14,12 @@ from scraping.runner import SourceFinished
 def source_run_record(job: ScrapeJob, event: SourceFinished) -> SourceRun:
     """Keep how one source did in this attempt of the job."""
     return SourceRun.objects.create(
-        job=job, source=event.source[:32], leads=event.leads, seconds=event.seconds,
-        error=event.error[:2000], configuration_error=event.configuration_error,
+        job=job,
+        source=event.source[:32],
+        leads=event.leads,
+        seconds=event.seconds,
+        error=event.error[:2000],
+        configuration_error=event.configuration_error,
     )
 
 
@@ -25,7 +29,12 @@ def source_stats(*, days: int = 7) -> list[dict]:
     return list(
         SourceRun.objects.filter(finished_at__gte=since)
         .values("source")
-        .annotate(runs=Count("id"), failures=Count("id", filter=~Q(error="")), leads=Sum("leads"),
-                  avg_seconds=Avg("seconds"), max_seconds=Max("seconds"))
+        .annotate(
+            runs=Count("id"),
+            failures=Count("id", filter=~Q(error="")),
+            leads=Sum("leads"),
+            avg_seconds=Avg("seconds"),
+            max_seconds=Max("seconds"),
+        )
         .order_by("source")
     )

@@ -100,8 +100,13 @@ class _JobRun:
         self.new += result.new
         self.duplicates += result.duplicates
         self.last_save = self.last_beat = time.monotonic()
-        log.info("job %s saved %d new and %d duplicates", self.job.id, result.new, result.duplicates,
-                 extra={**self.extra, "event": "saved", "new": result.new, "duplicates": result.duplicates})
+        log.info(
+            "job %s saved %d new and %d duplicates",
+            self.job.id,
+            result.new,
+            result.duplicates,
+            extra={**self.extra, "event": "saved", "new": result.new, "duplicates": result.duplicates},
+        )
 
     def beat(self, force: bool = False) -> None:
         if force or time.monotonic() - self.last_beat >= settings.JOB_HEARTBEAT_INTERVAL:
@@ -111,8 +116,13 @@ class _JobRun:
     def handle(self, event) -> None:
         if isinstance(event, LeadsFound):
             self.pending.extend(event.leads)
-            log.info("job %s: %s found %d", self.job.id, event.source, len(event.leads),
-                     extra={**self.extra, "event": "found", "source": event.source, "found": len(event.leads)})
+            log.info(
+                "job %s: %s found %d",
+                self.job.id,
+                event.source,
+                len(event.leads),
+                extra={**self.extra, "event": "found", "source": event.source, "found": len(event.leads)},
+            )
         elif isinstance(event, Progress):
             self.pages_done += event.pages_done
             self.pages_planned += event.pages_planned
@@ -126,10 +136,22 @@ class _JobRun:
                 self.warnings.append(f"{event.source}: {event.error}")
                 if event.configuration_error:
                     self.config_failures.add(event.source)
-            log.info("job %s: source %s done, %d leads in %.1fs%s", self.job.id, event.source, event.leads,
-                     event.seconds, f" ({event.error})" if event.error else "",
-                     extra={**self.extra, "event": "source_done", "source": event.source,
-                            "leads": event.leads, "duration": round(event.seconds, 3), "error": event.error})
+            log.info(
+                "job %s: source %s done, %d leads in %.1fs%s",
+                self.job.id,
+                event.source,
+                event.leads,
+                event.seconds,
+                f" ({event.error})" if event.error else "",
+                extra={
+                    **self.extra,
+                    "event": "source_done",
+                    "source": event.source,
+                    "leads": event.leads,
+                    "duration": round(event.seconds, 3),
+                    "error": event.error,
+                },
+            )
         # Save often enough that progress moves and a slow source does not hold leads back.
         if len(self.pending) >= settings.LEAD_BATCH_SIZE or (
             self.pending and (isinstance(event, SourceFinished) or time.monotonic() - self.last_save >= 1.0)
@@ -143,14 +165,23 @@ def run_job(job_id: str) -> None:
     log.info("job %s received", job_id, extra={"job_id": job_id, "event": "received"})
     job = services.job_claim(job_id)
     if job is None:
-        log.info("job %s not claimed: already taken, finished, cancelled or deleted", job_id,
-                 extra={"job_id": job_id, "event": "skipped"})
+        log.info(
+            "job %s not claimed: already taken, finished, cancelled or deleted",
+            job_id,
+            extra={"job_id": job_id, "event": "skipped"},
+        )
         return
     started = time.monotonic()
     run = _JobRun(job)
     criteria = criteria_for(job)
-    log.info("job %s running (attempt %d): sources=%s criteria=%s", job.id, job.attempts,
-             ",".join(job.source_types), criteria, extra={**run.extra, "event": "running"})
+    log.info(
+        "job %s running (attempt %d): sources=%s criteria=%s",
+        job.id,
+        job.attempts,
+        ",".join(job.source_types),
+        criteria,
+        extra={**run.extra, "event": "running"},
+    )
     events = run_sources(criteria, list(job.source_types), scrape_settings())
     try:
         for event in events:
@@ -158,12 +189,19 @@ def run_job(job_id: str) -> None:
             if shutting_down.is_set():
                 run.save()
                 services.job_release(job)
-                log.info("job %s handed back: worker shutting down", job.id, extra={**run.extra, "event": "released"})
+                log.info(
+                    "job %s handed back: worker shutting down",
+                    job.id,
+                    extra={**run.extra, "event": "released"},
+                )
                 return
         run.save()
     except services.JobStopped:
-        log.info("job %s stopped: no longer running (cancelled or taken back)", job.id,
-                 extra={**run.extra, "event": "stopped"})
+        log.info(
+            "job %s stopped: no longer running (cancelled or taken back)",
+            job.id,
+            extra={**run.extra, "event": "stopped"},
+        )
         return
     finally:
         events.close()
@@ -175,12 +213,29 @@ def run_job(job_id: str) -> None:
         if run.config_failures >= sources:
             # Bad configuration or refused URLs: another attempt would fail the same way.
             services.job_fail(job.id, error=f"Every source failed. {reasons}", warnings=run.kept_warnings())
-            log.error("job %s failed in %.1fs: %s", job.id, elapsed, reasons,
-                      extra={**run.extra, "event": "failed", "duration": round(elapsed, 3)})
+            log.error(
+                "job %s failed in %.1fs: %s",
+                job.id,
+                elapsed,
+                reasons,
+                extra={**run.extra, "event": "failed", "duration": round(elapsed, 3)},
+            )
             return
         raise SourcesFailed(f"Every source failed. {reasons}")
-    services.job_complete(job, warnings=run.kept_warnings(), pages_done=run.pages_done,
-                          pages_planned=run.pages_planned)
-    log.info("job %s completed in %.1fs: %d new, %d duplicates", job.id, elapsed, run.new, run.duplicates,
-             extra={**run.extra, "event": "completed", "duration": round(elapsed, 3),
-                    "new": run.new, "duplicates": run.duplicates})
+    services.job_complete(
+        job, warnings=run.kept_warnings(), pages_done=run.pages_done, pages_planned=run.pages_planned
+    )
+    log.info(
+        "job %s completed in %.1fs: %d new, %d duplicates",
+        job.id,
+        elapsed,
+        run.new,
+        run.duplicates,
+        extra={
+            **run.extra,
+            "event": "completed",
+            "duration": round(elapsed, 3),
+            "new": run.new,
+            "duplicates": run.duplicates,
+        },
+    )

@@ -64,8 +64,11 @@ class ScheduleRound:
 def run_due_schedules(*, now: datetime | None = None, limit: int = 100) -> ScheduleRound:
     """Create the jobs of schedules due at `now`. Safe to run from several processes at once."""
     now = now or timezone.now()
-    due = list(ScrapeSchedule.objects.filter(enabled=True, next_run_at__lte=now)
-               .select_related("owner").order_by("next_run_at")[:limit])
+    due = list(
+        ScrapeSchedule.objects.filter(enabled=True, next_run_at__lte=now)
+        .select_related("owner")
+        .order_by("next_run_at")[:limit]
+    )
     created = skipped = 0
     for schedule in due:
         outcome = _run_slot(schedule, now)
@@ -86,12 +89,18 @@ def _run_slot(schedule: ScrapeSchedule, now: datetime) -> str:
             return "taken"  # another runner got this slot first
         try:
             with transaction.atomic():
-                job = services.job_create(owner=schedule.owner, criteria={**schedule.criteria(), "schedule": schedule})
+                job = services.job_create(
+                    owner=schedule.owner, criteria={**schedule.criteria(), "schedule": schedule}
+                )
         except services.ActiveJobLimitExceeded as exc:
             ScrapeSchedule.objects.filter(id=schedule.id).update(last_error=str(exc))
             log.warning("schedule %s: slot skipped: %s", schedule.id, exc)
             return "skipped"
         ScrapeSchedule.objects.filter(id=schedule.id).update(last_job=job, last_error="")
-    log.info("schedule %s created job %s", schedule.id, job.id,
-             extra={"job_id": str(job.id), "owner": schedule.owner_id, "event": "scheduled"})
+    log.info(
+        "schedule %s created job %s",
+        schedule.id,
+        job.id,
+        extra={"job_id": str(job.id), "owner": schedule.owner_id, "event": "scheduled"},
+    )
     return "created"

@@ -30,14 +30,19 @@ class ScrapeJobCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=100), max_length=MAX_KEYWORDS, required=False, default=list
     )
     source_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=source_names()), min_length=1, max_length=len(source_names()),
-        required=False, default=lambda: ["website"],
+        child=serializers.ChoiceField(choices=source_names()),
+        min_length=1,
+        max_length=len(source_names()),
+        required=False,
+        default=lambda: ["website"],
     )
     search_query = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     filters = serializers.DictField(required=False, default=dict)
     urls = serializers.ListField(
         child=serializers.URLField(max_length=2000, validators=[URLValidator(schemes=["http", "https"])]),
-        max_length=MAX_URLS, required=False, default=list,
+        max_length=MAX_URLS,
+        required=False,
+        default=list,
     )
     max_results = serializers.IntegerField(min_value=1, max_value=MAX_RESULTS, required=False, default=100)
     enrich = serializers.BooleanField(required=False, default=True)
@@ -72,12 +77,30 @@ class ScrapeJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScrapeJob
         fields = [
-            "job_id", "user_id", "status",
-            "industry", "geography", "keywords", "source_types", "search_query", "filters", "urls",
-            "max_results", "enrich",
-            "total_found", "total_processed", "total_duplicates",
-            "progress", "pages_done", "pages_planned", "attempts", "error", "warnings",
-            "created_at", "started_at", "completed_at",
+            "job_id",
+            "user_id",
+            "status",
+            "industry",
+            "geography",
+            "keywords",
+            "source_types",
+            "search_query",
+            "filters",
+            "urls",
+            "max_results",
+            "enrich",
+            "total_found",
+            "total_processed",
+            "total_duplicates",
+            "progress",
+            "pages_done",
+            "pages_planned",
+            "attempts",
+            "error",
+            "warnings",
+            "created_at",
+            "started_at",
+            "completed_at",
         ]
         read_only_fields = fields
 
@@ -89,7 +112,18 @@ class RawLeadSerializer(serializers.ModelSerializer):
     class Meta:
         model = RawLead
         fields = [
-            "lead_id", "job_id", "source", "company_name", "website", "email", "phone", "location",
-            "confidence", "source_url", "raw_payload", "data_hash", "scraped_at",
+            "lead_id",
+            "job_id",
+            "source",
+            "company_name",
+            "website",
+            "email",
+            "phone",
+            "location",
+            "confidence",
+            "source_url",
+            "raw_payload",
+            "data_hash",
+            "scraped_at",
         ]
         read_only_fields = fields

@@ -61,7 +61,8 @@ def _check_active_limit(owner_id: int) -> None:
     active = ScrapeJob.objects.filter(owner_id=owner_id, status__in=ACTIVE_STATUSES).count()
     if active >= settings.MAX_ACTIVE_JOBS_PER_USER:
         raise ActiveJobLimitExceeded(
-            f"You already have {active} jobs queued or running; the limit is {settings.MAX_ACTIVE_JOBS_PER_USER}."
+            f"You already have {active} jobs queued or running; "
+            f"the limit is {settings.MAX_ACTIVE_JOBS_PER_USER}."
         )
 
 
@@ -118,24 +119,21 @@ def job_claim(job_id: UUID | str) -> ScrapeJob | None:
     claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]) | Q(
         status=JobStatus.RUNNING, heartbeat_at__lt=stale, attempts__lt=max_attempts()
     )
-    claimed = (
-        ScrapeJob.objects.filter(claimable, id=job_id)
-        .update(
-            status=JobStatus.RUNNING,
-            started_at=now,
-            heartbeat_at=now,
-            completed_at=None,
-            attempts=F("attempts") + 1,
-            # Counters start again: leads saved by an interrupted attempt are recognised as this
-            # job's own when they are found again, so the totals end as an undisturbed run's.
-            total_found=0,
-            total_processed=0,
-            total_duplicates=0,
-            pages_done=0,
-            pages_planned=0,
-            progress=0,
-            warnings=[],
-        )
+    claimed = ScrapeJob.objects.filter(claimable, id=job_id).update(
+        status=JobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        completed_at=None,
+        attempts=F("attempts") + 1,
+        # Counters start again: leads saved by an interrupted attempt are recognised as this
+        # job's own when they are found again, so the totals end as an undisturbed run's.
+        total_found=0,
+        total_processed=0,
+        total_duplicates=0,
+        pages_done=0,
+        pages_planned=0,
+        progress=0,
+        warnings=[],
     )
     if not claimed:
         return None
@@ -181,8 +179,20 @@ def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
 
 
 _LEAD_COLUMNS = [
-    "id", "owner_id", "job_id", "source", "company_name", "website", "email", "phone", "location",
-    "confidence", "raw_payload", "source_url", "data_hash", "scraped_at",
+    "id",
+    "owner_id",
+    "job_id",
+    "source",
+    "company_name",
+    "website",
+    "email",
+    "phone",
+    "location",
+    "confidence",
+    "raw_payload",
+    "source_url",
+    "data_hash",
+    "scraped_at",
 ]
 
 
@@ -194,8 +204,10 @@ def _insert_leads(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]:
     """
     if connection.vendor == "postgresql":
         return _insert_leads_unnest(job, rows, now)
-    fields = [RawLead._meta.get_field(name.removesuffix("_id") if name in ("owner_id", "job_id") else name)
-              for name in _LEAD_COLUMNS]
+    fields = [
+        RawLead._meta.get_field(name.removesuffix("_id") if name in ("owner_id", "job_id") else name)
+        for name in _LEAD_COLUMNS
+    ]
     values = []
     for data_hash, lead in rows.items():
         row = {
@@ -214,7 +226,12 @@ def _insert_leads(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]:
             "data_hash": data_hash,
             "scraped_at": now,
         }
-        values.append([field.get_db_prep_save(row[name], connection) for field, name in zip(fields, _LEAD_COLUMNS)])
+        values.append(
+            [
+                field.get_db_prep_save(row[name], connection)
+                for field, name in zip(fields, _LEAD_COLUMNS, strict=True)
+            ]
+        )
 
     table = connection.ops.quote_name(RawLead._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in _LEAD_COLUMNS)
@@ -224,7 +241,7 @@ def _insert_leads(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]:
     chunk = 1000
     with connection.cursor() as cursor:
         for start in range(0, len(values), chunk):
-            part = values[start:start + chunk]
+            part = values[start : start + chunk]
             sql = (
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(part))} "
                 f"ON CONFLICT (owner_id, data_hash) DO NOTHING RETURNING data_hash"
@@ -262,22 +279,27 @@ def _insert_leads_unnest(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]
     # Django's own cursors bind client-side (they quote every value into the SQL text).
     with psycopg.Cursor(connection.connection) as cursor:
         for start in range(0, len(items), chunk):
-            part = items[start:start + chunk]
+            part = items[start : start + chunk]
             leads = [lead for _, lead in part]
-            cursor.execute(sql, [
-                job.owner_id, job.id, now,
-                [uuid.uuid4() for _ in part],
-                [lead.source[:32] for lead in leads],
-                [lead.company_name[:300] for lead in leads],
-                [lead.website[:500] for lead in leads],
-                [lead.email[:254] for lead in leads],
-                [lead.phone[:40] for lead in leads],
-                [lead.location[:200] for lead in leads],
-                [float(lead.confidence) for lead in leads],
-                [_payload_json(lead) for lead in leads],
-                [lead.source_url[:2000] for lead in leads],
-                [data_hash for data_hash, _ in part],
-            ])
+            cursor.execute(
+                sql,
+                [
+                    job.owner_id,
+                    job.id,
+                    now,
+                    [uuid.uuid4() for _ in part],
+                    [lead.source[:32] for lead in leads],
+                    [lead.company_name[:300] for lead in leads],
+                    [lead.website[:500] for lead in leads],
+                    [lead.email[:254] for lead in leads],
+                    [lead.phone[:40] for lead in leads],
+                    [lead.location[:200] for lead in leads],
+                    [float(lead.confidence) for lead in leads],
+                    [_payload_json(lead) for lead in leads],
+                    [lead.source_url[:2000] for lead in leads],
+                    [data_hash for data_hash, _ in part],
+                ],
+            )
             inserted.update(data_hash for (data_hash,) in cursor.fetchall())
     return inserted
 
@@ -318,8 +340,11 @@ def capped_payload(payload: dict[str, Any]) -> dict[str, Any]:
     capped = _cut({key: value for key, value in payload.items() if key != "extra"})
     capped["truncated"] = True
     if len(json.dumps(capped, default=str)) > limit:
-        capped = {key: value[:200] for key, value in payload.items()
-                  if key in _CORE_FIELDS and isinstance(value, str)}
+        capped = {
+            key: value[:200]
+            for key, value in payload.items()
+            if key in _CORE_FIELDS and isinstance(value, str)
+        }
         capped["truncated"] = True
     return capped
 
@@ -353,9 +378,15 @@ def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pa
     now = timezone.now()
     return bool(
         ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
-            status=JobStatus.COMPLETED, completed_at=now, heartbeat_at=now, progress=100,
-            pages_done=pages_done, pages_planned=max(pages_planned, pages_done),
-            warnings=warnings, error="", traceback="",
+            status=JobStatus.COMPLETED,
+            completed_at=now,
+            heartbeat_at=now,
+            progress=100,
+            pages_done=pages_done,
+            pages_planned=max(pages_planned, pages_done),
+            warnings=warnings,
+            error="",
+            traceback="",
         )
     )
 
@@ -369,9 +400,16 @@ def job_mark_retrying(job_id: UUID | str, *, error: str) -> bool:
     )
 
 
-def job_fail(job_id: UUID | str, *, error: str, traceback: str = "", warnings: list[str] | None = None) -> bool:
+def job_fail(
+    job_id: UUID | str, *, error: str, traceback: str = "", warnings: list[str] | None = None
+) -> bool:
     """End the job as failed, keeping why. Finished jobs are left as they are."""
-    changes = {"status": JobStatus.FAILED, "error": error, "traceback": traceback, "completed_at": timezone.now()}
+    changes = {
+        "status": JobStatus.FAILED,
+        "error": error,
+        "traceback": traceback,
+        "completed_at": timezone.now(),
+    }
     if warnings is not None:
         changes["warnings"] = warnings
     return bool(ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES).update(**changes))
@@ -416,11 +454,21 @@ def job_retry(job: ScrapeJob) -> None:
         retried = ScrapeJob.objects.filter(
             id=job.id, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]
         ).update(
-            status=JobStatus.QUEUED, attempts=0, error="", traceback="", warnings=[], progress=0,
-            started_at=None, completed_at=None, heartbeat_at=None, dispatched_at=None,
+            status=JobStatus.QUEUED,
+            attempts=0,
+            error="",
+            traceback="",
+            warnings=[],
+            progress=0,
+            started_at=None,
+            completed_at=None,
+            heartbeat_at=None,
+            dispatched_at=None,
         )
         if not retried:
-            raise InvalidTransition(f"Only failed or cancelled jobs can be retried; this one is {job.status}.")
+            raise InvalidTransition(
+                f"Only failed or cancelled jobs can be retried; this one is {job.status}."
+            )
         transaction.on_commit(partial(job_dispatch, job.id))
     log.info("job %s retried", job.id, extra={"job_id": str(job.id), "event": "retried"})
 

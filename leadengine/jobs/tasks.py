@@ -47,12 +47,20 @@ def _record_failure(job_id: str, exc: Exception) -> None:
     try:
         if retries < run_scrape_job.options["max_retries"]:
             services.job_mark_retrying(job_id, error=error)
-            log.warning("job %s attempt failed, will retry: %s", job_id, error,
-                        extra={"job_id": job_id, "event": "retrying"})
+            log.warning(
+                "job %s attempt failed, will retry: %s",
+                job_id,
+                error,
+                extra={"job_id": job_id, "event": "retrying"},
+            )
         else:
             services.job_fail(job_id, error=error, traceback=traceback.format_exc())
-            log.error("job %s failed after its last attempt: %s", job_id, error,
-                      extra={"job_id": job_id, "event": "failed"})
+            log.error(
+                "job %s failed after its last attempt: %s",
+                job_id,
+                error,
+                extra={"job_id": job_id, "event": "failed"},
+            )
     except Exception:
         # The database is still away: the heartbeat stops, and `requeue_stale` takes the job back.
         log.exception("job %s: could not record the failure", job_id)

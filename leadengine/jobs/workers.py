@@ -19,11 +19,15 @@ import socket
 import threading
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from dramatiq.middleware import Middleware
+
+if TYPE_CHECKING:  # models load after this module: the middleware is built while apps load
+    from leadengine.jobs.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,17 @@ def workers_seen(within: float | None = None) -> list[WorkerHeartbeat]:
 
     within = settings.WORKER_SEEN_WITHIN if within is None else within
     since = timezone.now() - timedelta(seconds=within)
-    local = [WorkerHeartbeat(worker_id=worker, hostname=socket.gethostname(), pid=os.getpid(), queues=queues,
-                             started_at=started, seen_at=timezone.now())
-             for worker, (queues, started) in list(_local_workers.items())]
+    local = [
+        WorkerHeartbeat(
+            worker_id=worker,
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            queues=queues,
+            started_at=started,
+            seen_at=timezone.now(),
+        )
+        for worker, (queues, started) in list(_local_workers.items())
+    ]
     return local + list(WorkerHeartbeat.objects.filter(seen_at__gte=since).order_by("-seen_at")[:200])
 
 
@@ -88,8 +100,9 @@ class WorkerHeartbeatMiddleware(Middleware):
         if not _use_database():
             _local_workers[self.worker_id] = (queues, timezone.now())
             return
-        self._thread = threading.Thread(target=self._run, args=(self.worker_id, queues, self._stop),
-                                        name="worker-heartbeat", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self.worker_id, queues, self._stop), name="worker-heartbeat", daemon=True
+        )
         self._thread.start()
 
     def before_worker_shutdown(self, broker, worker) -> None:

@@ -54,5 +54,9 @@ def source_names() -> list[str]:
 
 
 # Importing a source module registers it.
-from scraping.sources import website  # noqa: E402,F401
-from scraping.sources import crunchbase, google, linkedin  # noqa: E402,F401
+from scraping.sources import (  # noqa: E402,F401
+    crunchbase,
+    google,
+    linkedin,
+    website,  # noqa: E402,F401
+)

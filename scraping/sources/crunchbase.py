@@ -52,8 +52,17 @@ PAGE_SIZE = 100
 MAX_PAGES = 50  # a safety stop against a provider that keeps answering the same page
 
 FIELD_IDS = [
-    "identifier", "website_url", "short_description", "location_identifiers", "categories",
-    "num_employees_enum", "linkedin", "facebook", "twitter", "contact_email", "phone_number",
+    "identifier",
+    "website_url",
+    "short_description",
+    "location_identifiers",
+    "categories",
+    "num_employees_enum",
+    "linkedin",
+    "facebook",
+    "twitter",
+    "contact_email",
+    "phone_number",
 ]
 
 # Crunchbase's employee-count buckets and the ranges they cover (None: no upper bound).
@@ -107,8 +116,11 @@ class CrunchbaseApi:
         """The best match of `text` in a collection (its identifier), or None."""
         self.ctx.progress(0, 1)
         response = await self.ctx.http.request_api(
-            "GET", f"{self.base_url}/api/v4/autocompletes",
-            params={"query": text, "collection_ids": collection, "limit": 5}, headers=self.headers)
+            "GET",
+            f"{self.base_url}/api/v4/autocompletes",
+            params={"query": text, "collection_ids": collection, "limit": 5},
+            headers=self.headers,
+        )
         self.ctx.progress(1, 0)
         entities = _entities(response.data)
         for entity in entities:
@@ -117,8 +129,9 @@ class CrunchbaseApi:
                 return identifier
         return None
 
-    async def search_organizations(self, query: list[dict[str, Any]],
-                                   limit: int) -> AsyncIterator[list[dict[str, Any]]]:
+    async def search_organizations(
+        self, query: list[dict[str, Any]], limit: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         """Pages of organization entities, following `after_id` until `limit` or the end."""
         after_id = ""
         fetched = 0
@@ -131,7 +144,8 @@ class CrunchbaseApi:
                 body["after_id"] = after_id
             self.ctx.progress(0, 1)
             response = await self.ctx.http.request_api(
-                "POST", f"{self.base_url}/api/v4/searches/organizations", headers=self.headers, json=body)
+                "POST", f"{self.base_url}/api/v4/searches/organizations", headers=self.headers, json=body
+            )
             self.ctx.progress(1, 0)
             entities = [entity for entity in _entities(response.data) if isinstance(entity, dict)]
             if not entities:
@@ -172,11 +186,15 @@ def employee_enums(company_size: Any) -> list[str]:
             match = _SIZE.match(text)
             if not match:
                 raise ConfigurationError(
-                    f"crunchbase: company_size {size!r} is not a range like 11-50 or 10001+")
+                    f"crunchbase: company_size {size!r} is not a range like 11-50 or 10001+"
+                )
             low = int(re.sub(r"[,.]", "", match.group(1)))
             high = None if match.group(3) else int(re.sub(r"[,.]", "", match.group(2) or match.group(1)))
-            wanted = [name for name, (start, end) in EMPLOYEE_ENUMS.items()
-                      if (end is None or low <= end) and (high is None or start <= high)]
+            wanted = [
+                name
+                for name, (start, end) in EMPLOYEE_ENUMS.items()
+                if (end is None or low <= end) and (high is None or start <= high)
+            ]
         enums.extend(name for name in wanted if name not in enums)
     return enums
 
@@ -195,8 +213,9 @@ def _shares_a_word(term: str, name: str) -> bool:
     return bool(set(re.findall(r"\w+", fold(term))) & set(re.findall(r"\w+", fold(name))))
 
 
-async def search_predicates(criteria: Criteria, api: CrunchbaseApi,
-                            ctx: SourceContext) -> list[dict[str, Any]] | None:
+async def search_predicates(
+    criteria: Criteria, api: CrunchbaseApi, ctx: SourceContext
+) -> list[dict[str, Any]] | None:
     """The search's predicates, or None (with a warning) when the criteria cannot be searched."""
     query = [predicate("facet_ids", ["company"])]
     if criteria.geography.strip():
@@ -238,7 +257,7 @@ def _value(field: Any) -> str:
 
 
 def _location(identifiers: Any) -> str:
-    """"Berlin, Berlin, Germany" from location identifiers, city to country, continents left out."""
+    """ "Berlin, Berlin, Germany" from location identifiers, city to country, continents left out."""
     if not isinstance(identifiers, list):
         return ""
     by_type = {item.get("location_type"): _value(item) for item in identifiers if isinstance(item, dict)}
@@ -268,11 +287,18 @@ def lead_from_entity(entity: dict[str, Any], criteria: Criteria) -> Lead | None:
     email = _value(props.get("contact_email")).lower()
     raw_phone = _value(props.get("phone_number"))
     phone = (parse_phone(raw_phone, region_for(location)) or "") if raw_phone else ""
-    socials = {network: url for network, url in (
-        ("linkedin", canonical_company_url(_value(props.get("linkedin"))) or _value(props.get("linkedin"))),
-        ("facebook", _value(props.get("facebook"))),
-        ("twitter", _value(props.get("twitter"))),
-    ) if url}
+    socials = {
+        network: url
+        for network, url in (
+            (
+                "linkedin",
+                canonical_company_url(_value(props.get("linkedin"))) or _value(props.get("linkedin")),
+            ),
+            ("facebook", _value(props.get("facebook"))),
+            ("twitter", _value(props.get("twitter"))),
+        )
+        if url
+    }
     extra: dict[str, Any] = {"crunchbase_uuid": str(entity.get("uuid") or identifier.get("uuid") or "")}
     if enum := _value(props.get("num_employees_enum")):
         extra.update(num_employees_enum=enum, employees=_employees(enum))

@@ -30,15 +30,33 @@ from scraping.types import Criteria, Lead
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]\s+")
 # Page names that are not a company's name ("Home | Acme Analytics").
-_GENERIC_TITLES = {"home", "homepage", "home page", "welcome", "startseite", "accueil", "inicio",
-                   "about", "about us", "contact", "contact us", "official site", "official website"}
+_GENERIC_TITLES = {
+    "home",
+    "homepage",
+    "home page",
+    "welcome",
+    "startseite",
+    "accueil",
+    "inicio",
+    "about",
+    "about us",
+    "contact",
+    "contact us",
+    "official site",
+    "official website",
+}
 
 
 @register("google")
 async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead]]:
-    async for batch in search_leads(criteria_query(criteria), criteria, ctx,
-                                    lambda result: lead_from_result(result, criteria),
-                                    lambda lead: registrable_domain(lead.website), enrich_sites=True):
+    async for batch in search_leads(
+        criteria_query(criteria),
+        criteria,
+        ctx,
+        lambda result: lead_from_result(result, criteria),
+        lambda lead: registrable_domain(lead.website),
+        enrich_sites=True,
+    ):
         yield batch
 
 

@@ -32,8 +32,7 @@ SITE_FILTER = "site:linkedin.com/company"
 _TITLE_SUFFIX = re.compile(r"(?:^|\s*[|\-–—]\s*)LinkedIn\s*$", re.I)
 _TITLE_TAIL = re.compile(r":\s*(overview|about|about us|jobs|people|posts|life)\s*$", re.I)
 _FOLLOWERS = re.compile(r"(\d[\d.,]*\s*[KkMm]?)\+?\s+(?:followers|follower)\b", re.I)
-_EMPLOYEES = re.compile(
-    r"(\d[\d.,]*\s*(?:-|–|to)\s*\d[\d.,]*|\d[\d.,]*\+?)\s+employees\b", re.I)
+_EMPLOYEES = re.compile(r"(\d[\d.,]*\s*(?:-|–|to)\s*\d[\d.,]*|\d[\d.,]*\+?)\s+employees\b", re.I)
 _INDUSTRY = re.compile(r"\bIndustr(?:y|ies)\s*:\s*([^|·;\n]+?)(?:\.\s|[|·;\n]|$)", re.I)
 _LOCATION = re.compile(r"\b(?:Headquarters|Location)\s*:\s*([^|·;\n]+?)(?:\.\s|[|·;\n]|$)", re.I)
 
@@ -42,8 +41,9 @@ _LOCATION = re.compile(r"\b(?:Headquarters|Location)\s*:\s*([^|·;\n]+?)(?:\.\s|
 async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead]]:
     text = criteria_query(criteria)
     query = f"{SITE_FILTER} {text}" if text else ""
-    async for batch in search_leads(query, criteria, ctx, lambda result: lead_from_result(result, criteria),
-                                    lambda lead: lead.source_url):
+    async for batch in search_leads(
+        query, criteria, ctx, lambda result: lead_from_result(result, criteria), lambda lead: lead.source_url
+    ):
         yield batch
 
 

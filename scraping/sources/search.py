@@ -128,8 +128,14 @@ def _results(items: Any, backend: str, url_key: str, snippet_key: str) -> list[S
         url = item.get(url_key)
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             continue
-        results.append(SearchResult(url=url, title=plain_text(item.get("title")),
-                                    snippet=plain_text(item.get(snippet_key)), backend=backend))
+        results.append(
+            SearchResult(
+                url=url,
+                title=plain_text(item.get("title")),
+                snippet=plain_text(item.get(snippet_key)),
+                backend=backend,
+            )
+        )
     return results
 
 
@@ -177,8 +183,13 @@ class SerpApiBackend:
         self.use_location = True  # dropped for the rest of the search when SerpApi does not know it
 
     async def fetch(self, http: HttpClient, query: str, geography: str, cursor: int) -> SearchPage:
-        params: dict[str, Any] = {"engine": "google", "q": query, "start": cursor,
-                                  "num": SERPAPI_PAGE_SIZE, "api_key": self.api_key}
+        params: dict[str, Any] = {
+            "engine": "google",
+            "q": query,
+            "start": cursor,
+            "num": SERPAPI_PAGE_SIZE,
+            "api_key": self.api_key,
+        }
         if geography and self.use_location:
             params["location"] = geography
         if code := country_code(geography):
@@ -217,17 +228,24 @@ class BraveBackend:
         self.api_key = api_key
 
     async def fetch(self, http: HttpClient, query: str, geography: str, cursor: int) -> SearchPage:
-        params: dict[str, Any] = {"q": query, "count": BRAVE_PAGE_SIZE, "offset": cursor,
-                                  "text_decorations": "false", "result_filter": "web"}
+        params: dict[str, Any] = {
+            "q": query,
+            "count": BRAVE_PAGE_SIZE,
+            "offset": cursor,
+            "text_decorations": "false",
+            "result_filter": "web",
+        }
         if (code := country_code(geography)) in BRAVE_COUNTRIES:
             params["country"] = code
         headers = {"X-Subscription-Token": self.api_key, "Accept": "application/json"}
-        response = await http.request_api("GET", f"{self.base_url}/res/v1/web/search",
-                                          params=params, headers=headers)
+        response = await http.request_api(
+            "GET", f"{self.base_url}/res/v1/web/search", params=params, headers=headers
+        )
         data = _object(response.data, "Brave Search")
         web = data.get("web") or {}
-        results = _results(web.get("results", []) if isinstance(web, dict) else None,
-                           self.name, "url", "description")
+        results = _results(
+            web.get("results", []) if isinstance(web, dict) else None, self.name, "url", "description"
+        )
         query_info = data.get("query") if isinstance(data.get("query"), dict) else {}
         more = query_info.get("more_results_available", len(results) >= BRAVE_PAGE_SIZE)
         has_next = bool(more) and bool(results) and cursor < BRAVE_MAX_OFFSET
@@ -357,9 +375,15 @@ async def enrich(leads: list[Lead], criteria: Criteria, ctx: SourceContext) -> l
     return list(await asyncio.gather(*(one(lead) for lead in leads)))
 
 
-async def search_leads(query: str, criteria: Criteria, ctx: SourceContext,
-                       to_lead: Callable[[SearchResult], Lead | None], key: Callable[[Lead], str],
-                       *, enrich_sites: bool = False) -> AsyncIterator[list[Lead]]:
+async def search_leads(
+    query: str,
+    criteria: Criteria,
+    ctx: SourceContext,
+    to_lead: Callable[[SearchResult], Lead | None],
+    key: Callable[[Lead], str],
+    *,
+    enrich_sites: bool = False,
+) -> AsyncIterator[list[Lead]]:
     """Batches of leads from the pages of a web search, one batch a page, until the job's limit.
 
     `to_lead` turns a result into a lead (None drops it); `key` names the company a lead is, and only

@@ -32,18 +32,56 @@ from scraping.types import Criteria, Lead
 
 # Words in a link's text or path that point at contact details, with their weight.
 _CONTACT_WORDS = {
-    10: ("contact", "kontakt", "contacto", "contacta", "contactenos", "contactez", "contatti", "get in touch",
-         "reach us", "impressum", "imprint", "legal notice", "aviso legal", "aviso-legal",
-         "mentions legales"),
-    6: ("about", "ueber-uns", "uber-uns", "über uns", "ueber uns", "about-us", "sobre", "nosotros",
-        "quienes-somos", "quiénes somos", "empresa", "unternehmen", "company", "who we are", "team",
-        "equipo", "people", "our-team", "locations", "offices", "standorte", "find us", "directions"),
+    10: (
+        "contact",
+        "kontakt",
+        "contacto",
+        "contacta",
+        "contactenos",
+        "contactez",
+        "contatti",
+        "get in touch",
+        "reach us",
+        "impressum",
+        "imprint",
+        "legal notice",
+        "aviso legal",
+        "aviso-legal",
+        "mentions legales",
+    ),
+    6: (
+        "about",
+        "ueber-uns",
+        "uber-uns",
+        "über uns",
+        "ueber uns",
+        "about-us",
+        "sobre",
+        "nosotros",
+        "quienes-somos",
+        "quiénes somos",
+        "empresa",
+        "unternehmen",
+        "company",
+        "who we are",
+        "team",
+        "equipo",
+        "people",
+        "our-team",
+        "locations",
+        "offices",
+        "standorte",
+        "find us",
+        "directions",
+    ),
     2: ("support", "help", "service", "careers", "jobs", "press", "presse"),
 }
 _SKIP_EXTENSIONS = re.compile(
-    r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json)$", re.I)
+    r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json)$", re.I
+)
 _SKIP_PATHS = re.compile(
-    r"/(wp-admin|wp-login|cart|checkout|login|logout|signin|account|feed|tag|category)\b", re.I)
+    r"/(wp-admin|wp-login|cart|checkout|login|logout|signin|account|feed|tag|category)\b", re.I
+)
 _MAX_CANDIDATES = 200
 
 
@@ -193,12 +231,12 @@ class _SiteCrawl:
 def sitemap_locations(xml_text: str) -> list[str]:
     """The <loc> URLs of a sitemap (or sitemap index). Malformed XML gives what a regex can find."""
     try:
-        root = ElementTree.fromstring(xml_text.encode("utf-8") if xml_text.lstrip().startswith("<?xml")
-                                      else xml_text)
+        root = ElementTree.fromstring(
+            xml_text.encode("utf-8") if xml_text.lstrip().startswith("<?xml") else xml_text
+        )
     except ElementTree.ParseError:
         return [match.strip() for match in re.findall(r"<loc>\s*([^<]+?)\s*</loc>", xml_text)]
-    return [element.text.strip() for element in root.iter()
-            if element.tag.endswith("loc") and element.text]
+    return [element.text.strip() for element in root.iter() if element.tag.endswith("loc") and element.text]
 
 
 async def scrape_site(url: str, criteria: Criteria, ctx: SourceContext) -> Lead | None:

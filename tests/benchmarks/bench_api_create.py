@@ -34,8 +34,14 @@ sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks import harness  # noqa: E402
 
-JOB_BODY = {"industry": "dental", "geography": "Perth, Australia", "keywords": ["implants"],
-            "source_types": ["website"], "urls": ["https://www.acme-dental.example/"], "max_results": 50}
+JOB_BODY = {
+    "industry": "dental",
+    "geography": "Perth, Australia",
+    "keywords": ["implants"],
+    "source_types": ["website"],
+    "urls": ["https://www.acme-dental.example/"],
+    "max_results": 50,
+}
 NOTE_BODY = {"text": "a note of about the length of a search query"}
 
 
@@ -47,9 +53,18 @@ def free_port() -> int:
 
 def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "leadengine.wsgi"],
-        cwd=ROOT, env={**os.environ, **env},
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "leadengine.wsgi",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -64,21 +79,42 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
 
 def load_wrk(url: str, body: dict, token: str, seconds: float, connections: int) -> dict:
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\n'
-                 f'wrk.headers["Content-Type"] = "application/json"\n'
-                 f'wrk.headers["Authorization"] = "Token {token}"\n')
+    script.write(
+        f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\n'
+        f'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Token {token}"\n'
+    )
     script.close()
     try:
-        out = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                              "-s", script.name, url], capture_output=True, text=True, timeout=seconds + 30).stdout
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "1",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        ).stdout
     finally:
         os.unlink(script.name)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests": requests, "errors": int(errors.group(1)) if errors else 0,
-            "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50_ms": _wrk_ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)),
-            "p99_ms": _wrk_ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1))}
+    return {
+        "requests": requests,
+        "errors": int(errors.group(1)) if errors else 0,
+        "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": _wrk_ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)),
+        "p99_ms": _wrk_ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)),
+    }
 
 
 def _wrk_ms(value: str) -> float:
@@ -119,8 +155,13 @@ def load_python(url: str, body: dict, token: str, seconds: float, connections: i
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "errors": errors[0], "req_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(harness.percentile(latencies, 50), 2), "p99_ms": round(harness.percentile(latencies, 99), 2)}
+    return {
+        "requests": len(latencies),
+        "errors": errors[0],
+        "req_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(harness.percentile(latencies, 50), 2),
+        "p99_ms": round(harness.percentile(latencies, 99), 2),
+    }
 
 
 def main() -> None:
@@ -134,9 +175,16 @@ def main() -> None:
     queue = f"bench_scrape_{uuid.uuid4().hex[:8]}"
 
     with harness.throwaway_database("leadengine_bench_api") as db_url:
-        env = harness.bench_env(db_url, queue, DJANGO_SETTINGS_MODULE="tests.benchmarks.settings_bench",
-                                DEBUG="0", SECRET_KEY=uuid.uuid4().hex + uuid.uuid4().hex, ALLOWED_HOSTS="127.0.0.1",
-                                SECURE_SSL_REDIRECT="0", CONN_MAX_AGE="600")
+        env = harness.bench_env(
+            db_url,
+            queue,
+            DJANGO_SETTINGS_MODULE="tests.benchmarks.settings_bench",
+            DEBUG="0",
+            SECRET_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
+            ALLOWED_HOSTS="127.0.0.1",
+            SECURE_SSL_REDIRECT="0",
+            CONN_MAX_AGE="600",
+        )
         harness.django_setup(db_url, **env)
         from django.contrib.auth import get_user_model
         from rest_framework.authtoken.models import Token
@@ -149,9 +197,13 @@ def main() -> None:
         port = free_port()
         server = start_gunicorn(env, port)
         try:
-            endpoints = {"bare create (/bench/notes/)": (f"http://127.0.0.1:{port}/bench/notes/", NOTE_BODY),
-                         "job create (/api/v1/jobs/scrape/)": (f"http://127.0.0.1:{port}/api/v1/jobs/scrape/",
-                                                               JOB_BODY)}
+            endpoints = {
+                "bare create (/bench/notes/)": (f"http://127.0.0.1:{port}/bench/notes/", NOTE_BODY),
+                "job create (/api/v1/jobs/scrape/)": (
+                    f"http://127.0.0.1:{port}/api/v1/jobs/scrape/",
+                    JOB_BODY,
+                ),
+            }
             load(next(iter(endpoints.values()))[0], NOTE_BODY, token, 1, args.connections)  # warm-up
             best: dict[str, dict] = {}
             for _ in range(2):
@@ -171,12 +223,21 @@ def main() -> None:
 
     rows = [{"endpoint": name, **figures} for name, figures in best.items()]
     bare, job = (row["req_per_s"] for row in rows)
-    summary = {"quick": args.quick, "seconds_per_run": seconds, "connections": args.connections,
-               "load_generator": load.__name__.removeprefix("load_"), "jobs_created": jobs, "notes_created": notes,
-               "jobs_not_dispatched": undispatched, "ratio": harness.ratio(job, bare)}
-    summary["targets_met"] = {">=0.8x bare create": summary["ratio"] >= 0.8,
-                              "no errors": all(row["errors"] == 0 for row in rows),
-                              "every job sent": undispatched == 0}
+    summary = {
+        "quick": args.quick,
+        "seconds_per_run": seconds,
+        "connections": args.connections,
+        "load_generator": load.__name__.removeprefix("load_"),
+        "jobs_created": jobs,
+        "notes_created": notes,
+        "jobs_not_dispatched": undispatched,
+        "ratio": harness.ratio(job, bare),
+    }
+    summary["targets_met"] = {
+        ">=0.8x bare create": summary["ratio"] >= 0.8,
+        "no errors": all(row["errors"] == 0 for row in rows),
+        "every job sent": undispatched == 0,
+    }
     harness.report("api_create", rows, summary)
 
 

@@ -58,22 +58,29 @@ def homepage(index: int, pages: int) -> bytes:
 
 def office_page(index: int, number: int) -> bytes:
     city = CITIES[number % len(CITIES)]
-    body = (f"<h2>Our {city} office</h2><p>{_FILLER}</p>"
-            f"<address>Hauptstrasse {number}, 10115 {city}</address>"
-            f"<p>Phone: +49 30 {1000000 + index * 100 + number}</p>"
-            f'<p>E-mail: <a href="mailto:office{number}@site{index}.example">office{number}@site{index}.example</a></p>'
-            '<p><a href="/">Home</a></p>')
+    body = (
+        f"<h2>Our {city} office</h2><p>{_FILLER}</p>"
+        f"<address>Hauptstrasse {number}, 10115 {city}</address>"
+        f"<p>Phone: +49 30 {1000000 + index * 100 + number}</p>"
+        f'<p>E-mail: <a href="mailto:office{number}@site{index}.example">'
+        f"office{number}@site{index}.example</a></p>"
+        '<p><a href="/">Home</a></p>'
+    )
     return _html(f"Contact - Site {index} Consulting", body)
 
 
-_FILLER = ("We help mid-sized manufacturers plan, build and run their logistics: warehouses, transport and the "
-           "software between them. ") * 12
+_FILLER = (
+    "We help mid-sized manufacturers plan, build and run their logistics: warehouses, transport and the "
+    "software between them. "
+) * 12
 
 
 def _html(title: str, body: str) -> bytes:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-            f"<meta name='description' content='{title}'></head><body><header><nav><a href='/'>Home</a></nav>"
-            f"</header><main><h1>{title}</h1>{body}</main><footer>&copy; {title}</footer></body></html>").encode()
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<meta name='description' content='{title}'></head><body><header><nav><a href='/'>Home</a></nav>"
+        f"</header><main><h1>{title}</h1>{body}</main><footer>&copy; {title}</footer></body></html>"
+    ).encode()
 
 
 class Site:
@@ -118,7 +125,8 @@ class Site:
                     writer.write(
                         f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\n"
                         f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                        f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n".encode() + body
+                        f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n".encode()
+                        + body
                     )
                     await writer.drain()
                 finally:
@@ -131,8 +139,12 @@ class Site:
             writer.close()
 
     def stats(self) -> dict:
-        return {"pages": len(self.fetched), "fetches": sum(self.fetched.values()), "other": self.other,
-                "max_in_flight_per_host": max(self.max_in_flight.values(), default=0)}
+        return {
+            "pages": len(self.fetched),
+            "fetches": sum(self.fetched.values()),
+            "other": self.other,
+            "max_in_flight_per_host": max(self.max_in_flight.values(), default=0),
+        }
 
 
 def serve(port: int, hosts: int, pages: int, stats_file: str) -> None:
@@ -175,8 +187,15 @@ def crawl_ours(urls: list[str], per_host: int, total: int, pages: int) -> dict:
     from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
     from scraping.types import Criteria, ScrapeSettings
 
-    settings = ScrapeSettings(allow_private_urls=True, per_host_concurrency=per_host, per_host_delay=0.0,
-                              total_concurrency=total, max_pages_per_site=pages, obey_robots_txt=True, retries=0)
+    settings = ScrapeSettings(
+        allow_private_urls=True,
+        per_host_concurrency=per_host,
+        per_host_delay=0.0,
+        total_concurrency=total,
+        max_pages_per_site=pages,
+        obey_robots_txt=True,
+        retries=0,
+    )
     criteria = Criteria(urls=tuple(urls), max_results=len(urls))
     leads = done = 0
     errors = []
@@ -207,17 +226,19 @@ def crawl_scrapy(urls: list[str], per_host: int, total: int, pages: int) -> dict
                 if not href.startswith(("mailto:", "tel:")):
                     yield response.follow(href, callback=self.parse)
 
-    process = CrawlerProcess(settings={
-        "CONCURRENT_REQUESTS": total,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
-        "DOWNLOAD_DELAY": 0,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
-        "ROBOTSTXT_OBEY": True,
-        "RETRY_ENABLED": False,
-        "LOG_LEVEL": "WARNING",
-        "TELNETCONSOLE_ENABLED": False,
-        "USER_AGENT": "bench",
-    })
+    process = CrawlerProcess(
+        settings={
+            "CONCURRENT_REQUESTS": total,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
+            "DOWNLOAD_DELAY": 0,
+            "RANDOMIZE_DOWNLOAD_DELAY": False,
+            "ROBOTSTXT_OBEY": True,
+            "RETRY_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+            "TELNETCONSOLE_ENABLED": False,
+            "USER_AGENT": "bench",
+        }
+    )
     process.crawl(SiteSpider)
     started = time.perf_counter()
     process.start()
@@ -228,16 +249,45 @@ def run_crawler(which: str, args) -> dict:
     """Start the server and the crawler `which` in processes of their own; the figures of both."""
     stats_file = f"/tmp/bench_crawl_{os.getpid()}_{which}.json"
     port = free_port(args.hosts)
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--hosts", str(args.hosts),
-                               "--pages", str(args.pages), "--stats", stats_file],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            str(port),
+            "--hosts",
+            str(args.hosts),
+            "--pages",
+            str(args.pages),
+            "--stats",
+            stats_file,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout.readline().strip() == "ready"
         done = subprocess.run(
-            [sys.executable, __file__, "--crawl", which, "--port", str(port), "--hosts", str(args.hosts),
-             "--pages", str(args.pages), "--per-host", str(args.per_host), "--total", str(args.total),
-             *(["--profile"] if args.profile and which == "ours" else [])],
-            capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                __file__,
+                "--crawl",
+                which,
+                "--port",
+                str(port),
+                "--hosts",
+                str(args.hosts),
+                "--pages",
+                str(args.pages),
+                "--per-host",
+                str(args.per_host),
+                "--total",
+                str(args.total),
+                *(["--profile"] if args.profile and which == "ours" else []),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if args.profile:
             sys.stderr.write(done.stderr)
@@ -306,19 +356,35 @@ def main() -> None:
     rows = []
     for which in crawlers:
         figures = run_crawler(which, args)
-        rows.append({
-            "crawler": which, "pages_fetched": figures["pages"], "fetches": figures["fetches"],
-            "other_requests": figures["other"], "seconds": round(figures["seconds"], 2),
-            "pages_per_s": round(figures["pages"] / figures["seconds"], 1), "cpu_s": figures["cpu_s"],
-            "peak_rss_mb": figures["peak_rss_mb"], "max_in_flight_per_host": figures["max_in_flight_per_host"],
-        })
+        rows.append(
+            {
+                "crawler": which,
+                "pages_fetched": figures["pages"],
+                "fetches": figures["fetches"],
+                "other_requests": figures["other"],
+                "seconds": round(figures["seconds"], 2),
+                "pages_per_s": round(figures["pages"] / figures["seconds"], 1),
+                "cpu_s": figures["cpu_s"],
+                "peak_rss_mb": figures["peak_rss_mb"],
+                "max_in_flight_per_host": figures["max_in_flight_per_host"],
+            }
+        )
     expected = args.hosts * args.pages
-    summary = {"quick": args.quick, "hosts": args.hosts, "pages_per_host": args.pages, "expected_pages": expected,
-               "per_host_concurrency": args.per_host, "total_concurrency": args.total, "delay_ms": DELAY * 1000,
-               "scrapy": "scrapy" in crawlers}
+    summary = {
+        "quick": args.quick,
+        "hosts": args.hosts,
+        "pages_per_host": args.pages,
+        "expected_pages": expected,
+        "per_host_concurrency": args.per_host,
+        "total_concurrency": args.total,
+        "delay_ms": DELAY * 1000,
+        "scrapy": "scrapy" in crawlers,
+    }
     ours = rows[0]
-    met = {"all pages fetched": ours["pages_fetched"] == expected,
-           "per-host cap held (ours)": ours["max_in_flight_per_host"] <= args.per_host}
+    met = {
+        "all pages fetched": ours["pages_fetched"] == expected,
+        "per-host cap held (ours)": ours["max_in_flight_per_host"] <= args.per_host,
+    }
     if len(rows) == 2:
         scrapy_row = rows[1]
         summary["pages_per_s_ratio"] = harness.ratio(ours["pages_per_s"], scrapy_row["pages_per_s"])

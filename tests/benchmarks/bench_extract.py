@@ -67,18 +67,32 @@ def ours(site: Site) -> dict[str, Any]:
     region = region_for(site.truth["geography"], f"https://{site.host}/")
     facts = [parse_page(html, url, region) for url, html in site.pages]
     lead = build_lead(facts, Criteria(geography=site.truth["geography"]), f"https://{site.host}/")
-    return {"name": lead.company_name, "emails": set(lead.emails), "phones": set(lead.phones),
-            "socials": set(lead.socials.items()), "address": lead.address, "payload": str(lead.to_payload())}
+    return {
+        "name": lead.company_name,
+        "emails": set(lead.emails),
+        "phones": set(lead.phones),
+        "socials": set(lead.socials.items()),
+        "address": lead.address,
+        "payload": str(lead.to_payload()),
+    }
 
 
 _BASE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BASE_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{7,}\d")
-_BASE_SOCIAL = re.compile(r"https?://(?:[\w-]+\.)?(?:linkedin\.com|twitter\.com|x\.com|facebook\.com|"
-                          r"instagram\.com|youtube\.com|github\.com)/[^\s\"'<>]+")
+_BASE_SOCIAL = re.compile(
+    r"https?://(?:[\w-]+\.)?(?:linkedin\.com|twitter\.com|x\.com|facebook\.com|"
+    r"instagram\.com|youtube\.com|github\.com)/[^\s\"'<>]+"
+)
 _BASE_ADDRESS = re.compile(r"\d+\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Avenue|Ave)\b[^<\n]{0,40}")
-_NETWORKS = {"linkedin.com": "linkedin", "twitter.com": "twitter", "x.com": "twitter",
-             "facebook.com": "facebook", "instagram.com": "instagram", "youtube.com": "youtube",
-             "github.com": "github"}
+_NETWORKS = {
+    "linkedin.com": "linkedin",
+    "twitter.com": "twitter",
+    "x.com": "twitter",
+    "facebook.com": "facebook",
+    "instagram.com": "instagram",
+    "youtube.com": "youtube",
+    "github.com": "github",
+}
 
 
 def baseline(site: Site) -> dict[str, Any]:
@@ -101,9 +115,14 @@ def baseline(site: Site) -> dict[str, Any]:
         profile = social_profile(url)  # the canonical form, so only detection is compared
         socials.add((network, profile[1] if profile else url.rstrip("/").lower()))
     address = _BASE_ADDRESS.search(re.sub(r"<[^>]+>", " ", raw))
-    return {"name": title.group(1).strip() if title else "", "emails": emails, "phones": phones,
-            "socials": socials, "address": address.group(0).strip() if address else "",
-            "payload": str([title and title.group(1), emails, phones, socials, address and address.group(0)])}
+    return {
+        "name": title.group(1).strip() if title else "",
+        "emails": emails,
+        "phones": phones,
+        "socials": socials,
+        "address": address.group(0).strip() if address else "",
+        "payload": str([title and title.group(1), emails, phones, socials, address and address.group(0)]),
+    }
 
 
 # --- scoring ----------------------------------------------------------------------------------------
@@ -132,8 +151,11 @@ def score_site(found: dict[str, Any], truth: dict[str, Any]) -> dict[str, tuple[
     name_ok = company_key(found["name"]) == company_key(truth["company_name"])
     counts["name"] = (int(name_ok), int(bool(found["name"]) and not name_ok), int(not name_ok))
     address_ok = same_address(found["address"], truth["address"])
-    counts["address"] = (int(address_ok), int(bool(found["address"]) and not address_ok),
-                         int(bool(truth["address"]) and not address_ok))
+    counts["address"] = (
+        int(address_ok),
+        int(bool(found["address"]) and not address_ok),
+        int(bool(truth["address"]) and not address_ok),
+    )
     return counts
 
 
@@ -155,8 +177,11 @@ def evaluate(extractor, corpus: list[Site]) -> dict[str, Any]:
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        result[field_name] = {"precision": round(precision, 3), "recall": round(recall, 3),
-                              "f1": round(f1, 3)}
+        result[field_name] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+        }
     return result
 
 
@@ -213,13 +238,17 @@ def main() -> None:
     print(f"{'field':<10}{'baseline P':>12}{'R':>7}{'F1':>7}{'ours P':>10}{'R':>7}{'F1':>7}")
     for field_name in FIELDS:
         base, mine = results["baseline"][field_name], results["ours"][field_name]
-        print(f"{field_name:<10}{base['precision']:>12.3f}{base['recall']:>7.3f}{base['f1']:>7.3f}"
-              f"{mine['precision']:>10.3f}{mine['recall']:>7.3f}{mine['f1']:>7.3f}")
+        print(
+            f"{field_name:<10}{base['precision']:>12.3f}{base['recall']:>7.3f}{base['f1']:>7.3f}"
+            f"{mine['precision']:>10.3f}{mine['recall']:>7.3f}{mine['f1']:>7.3f}"
+        )
     print(f"{'traps':<10}{results['baseline']['traps']:>26}{results['ours']['traps']:>24}")
     results["pages_per_second"] = round(pages_per_second(corpus, rounds))
     results["parse_us_100kb_page"] = parser_speed(corpus, rounds)
-    print(f"ours: {results['pages_per_second']} pages/s; "
-          f"parse a 100 KB page (us): {results['parse_us_100kb_page']}")
+    print(
+        f"ours: {results['pages_per_second']} pages/s; "
+        f"parse a 100 KB page (us): {results['parse_us_100kb_page']}"
+    )
     print(json.dumps(results, sort_keys=True))
 
 

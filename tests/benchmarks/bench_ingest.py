@@ -16,7 +16,6 @@ leads is left out of every timing. Targets: >= 30x naive, >= 0.5x the ceiling, p
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -28,11 +27,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks import harness  # noqa: E402
 
-WORDS = ["Acme", "Northwind", "Brightwave", "Harbour", "Summit", "Bluegum", "Keystone", "Redgate", "Silver",
-         "Oak", "Pioneer", "Granite", "Meridian", "Coastal", "Nordlicht", "Mueller", "Atlas", "Vertex"]
+WORDS = [
+    "Acme",
+    "Northwind",
+    "Brightwave",
+    "Harbour",
+    "Summit",
+    "Bluegum",
+    "Keystone",
+    "Redgate",
+    "Silver",
+    "Oak",
+    "Pioneer",
+    "Granite",
+    "Meridian",
+    "Coastal",
+    "Nordlicht",
+    "Mueller",
+    "Atlas",
+    "Vertex",
+]
 TRADES = ["Analytics", "Logistics", "Dental", "Software", "Roofing", "Engineering", "Consulting", "Legal"]
-CITIES = [("Sydney", "NSW", "Australia", "+61 2"), ("Berlin", "BE", "Germany", "+49 30"),
-          ("London", "", "United Kingdom", "+44 20"), ("Austin", "TX", "United States", "+1 512")]
+CITIES = [
+    ("Sydney", "NSW", "Australia", "+61 2"),
+    ("Berlin", "BE", "Germany", "+49 30"),
+    ("London", "", "United Kingdom", "+44 20"),
+    ("Austin", "TX", "United States", "+1 512"),
+]
 
 
 def make_lead(index: int, rng: random.Random):
@@ -51,21 +72,32 @@ def make_lead(index: int, rng: random.Random):
         industry=TRADES[index % len(TRADES)],
         location=f"{city}, {region}, {country}".replace(", ,", ","),
         address=f"Level {index % 30 + 1}, {rng.randrange(1, 400)} George Street, {city} {region} 2000",
-        description=(f"{name} helps mid-sized companies in {city} with {TRADES[index % len(TRADES)].lower()} "
-                     "services since 1998. Our team of specialists works with clients across the region "
-                     "on projects of every size, from first advice to long-term support and maintenance."),
+        description=(
+            f"{name} helps mid-sized companies in {city} with {TRADES[index % len(TRADES)].lower()} "
+            "services since 1998. Our team of specialists works with clients across the region "
+            "on projects of every size, from first advice to long-term support and maintenance."
+        ),
         email=f"info@{domain}",
         phone=phone.replace(" ", ""),
         source_url=f"https://www.{domain}/contact-us",
         emails=[f"info@{domain}", f"sales@{domain}", f"accounts@{domain}"],
         phones=[phone.replace(" ", ""), f"{prefix.replace(' ', '')}{rng.randrange(10**7, 10**8)}"],
-        socials={"linkedin": f"https://www.linkedin.com/company/{slug}",
-                 "twitter": f"https://x.com/{slug[:15]}", "facebook": f"https://www.facebook.com/{slug}"},
+        socials={
+            "linkedin": f"https://www.linkedin.com/company/{slug}",
+            "twitter": f"https://x.com/{slug[:15]}",
+            "facebook": f"https://www.facebook.com/{slug}",
+        },
         people=[f"https://www.linkedin.com/in/person-{index}-{n}" for n in range(3)],
         matched_keywords=["consulting", TRADES[index % len(TRADES)].lower()],
         confidence=round(rng.uniform(0.3, 0.99), 2),
-        extra={"pages": [f"https://www.{domain}/", f"https://www.{domain}/about", f"https://www.{domain}/contact-us"],
-               "schema_org": {"@type": "Organization", "foundingDate": "1998"}},
+        extra={
+            "pages": [
+                f"https://www.{domain}/",
+                f"https://www.{domain}/about",
+                f"https://www.{domain}/contact-us",
+            ],
+            "schema_org": {"@type": "Organization", "foundingDate": "1998"},
+        },
     )
 
 
@@ -105,8 +137,9 @@ def fresh_state(duplicate_share: float, total: int):
         cursor.execute("TRUNCATE jobs_rawlead")
     owner, _ = get_user_model().objects.get_or_create(username="bench")
     ScrapeJob.objects.all().delete()
-    job = ScrapeJob.objects.create(owner=owner, status=JobStatus.RUNNING, urls=["https://x.example/"],
-                                   source_types=["website"])
+    job = ScrapeJob.objects.create(
+        owner=owner, status=JobStatus.RUNNING, urls=["https://x.example/"], source_types=["website"]
+    )
     if duplicate_share:
         earlier = ScrapeJob.objects.create(owner=owner, status=JobStatus.COMPLETED, source_types=["website"])
         step = round(1 / duplicate_share)
@@ -121,13 +154,28 @@ def lead_row(job, lead, now) -> tuple:
     from leadengine.jobs.services import _payload_json
     from scraping.normalize import identity
 
-    return (uuid.uuid4(), job.owner_id, job.id, lead.source[:32], lead.company_name[:300], lead.website[:500],
-            lead.email[:254], lead.phone[:40], lead.location[:200], lead.confidence,
-            _payload_json(lead), lead.source_url[:2000], identity(lead), now)
+    return (
+        uuid.uuid4(),
+        job.owner_id,
+        job.id,
+        lead.source[:32],
+        lead.company_name[:300],
+        lead.website[:500],
+        lead.email[:254],
+        lead.phone[:40],
+        lead.location[:200],
+        lead.confidence,
+        _payload_json(lead),
+        lead.source_url[:2000],
+        identity(lead),
+        now,
+    )
 
 
-COLUMNS = ("id, owner_id, job_id, source, company_name, website, email, phone, location, confidence, "
-           "raw_payload, source_url, data_hash, scraped_at")
+COLUMNS = (
+    "id, owner_id, job_id, source, company_name, website, email, phone, location, confidence, "
+    "raw_payload, source_url, data_hash, scraped_at"
+)
 
 
 def copy_leads(job, leads, timer: Timer | None = None) -> int:
@@ -155,8 +203,10 @@ def copy_leads(job, leads, timer: Timer | None = None) -> int:
                     for one in pending:
                         copy.write_row(lead_row(job, one, now))
             with timer:
-                cursor.execute(f"INSERT INTO jobs_rawlead ({COLUMNS}) SELECT {COLUMNS} FROM bench_incoming "
-                               "ON CONFLICT (owner_id, data_hash) DO NOTHING")
+                cursor.execute(
+                    f"INSERT INTO jobs_rawlead ({COLUMNS}) SELECT {COLUMNS} FROM bench_incoming "
+                    "ON CONFLICT (owner_id, data_hash) DO NOTHING"
+                )
                 inserted = cursor.rowcount
     return inserted
 
@@ -189,11 +239,21 @@ def run_naive(job, total: int) -> tuple[float, int]:
             for lead in batch:
                 try:
                     with transaction.atomic():
-                        RawLead(owner_id=job.owner_id, job=job, source=lead.source, company_name=lead.company_name,
-                                website=lead.website, email=lead.email, phone=lead.phone, location=lead.location,
-                                confidence=lead.confidence, raw_payload=dict(zip(fields, map(lead.__getattribute__, fields))),
-                                source_url=lead.source_url, data_hash=identity(lead),
-                                scraped_at=timezone.now()).save()
+                        RawLead(
+                            owner_id=job.owner_id,
+                            job=job,
+                            source=lead.source,
+                            company_name=lead.company_name,
+                            website=lead.website,
+                            email=lead.email,
+                            phone=lead.phone,
+                            location=lead.location,
+                            confidence=lead.confidence,
+                            raw_payload=dict(zip(fields, map(lead.__getattribute__, fields), strict=True)),
+                            source_url=lead.source_url,
+                            data_hash=identity(lead),
+                            scraped_at=timezone.now(),
+                        ).save()
                     new += 1
                 except IntegrityError:
                     pass
@@ -254,8 +314,16 @@ def main() -> None:
         ">=0.5x ceiling": all(row["x_ceiling"] >= 0.5 for row in rows),
         "peak RSS < 300 MB": peak < 300,
     }
-    harness.report("ingest", rows, {"quick": args.quick, "batch_size": settings.LEAD_BATCH_SIZE,
-                                    "peak_rss_mb": round(peak), "targets_met": met})
+    harness.report(
+        "ingest",
+        rows,
+        {
+            "quick": args.quick,
+            "batch_size": settings.LEAD_BATCH_SIZE,
+            "peak_rss_mb": round(peak),
+            "targets_met": met,
+        },
+    )
 
 
 if __name__ == "__main__":

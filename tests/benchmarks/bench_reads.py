@@ -78,7 +78,6 @@ def queries_at(client, url: str, kind: str, size: int) -> int:
     return len(queries)
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20,000 leads, 2,000 jobs (for CI)")
@@ -126,14 +125,30 @@ def run(args, url: str, generate: bool) -> None:
         small = queries_at(client, page_url, kind, 20 if kind != "api" else 10) if kind else queries
         large = queries_at(client, page_url, kind, 100) if kind else queries
         p95 = harness.percentile(times, 95)
-        rows.append({"page": name, "p50_ms": round(harness.percentile(times, 50), 1), "p95_ms": round(p95, 1),
-                     "x_budget": round(p95 / BUDGET_MS, 2), "queries": queries, "queries_small": small,
-                     "queries_large": large, "under_150ms": p95 < BUDGET_MS})
+        rows.append(
+            {
+                "page": name,
+                "p50_ms": round(harness.percentile(times, 50), 1),
+                "p95_ms": round(p95, 1),
+                "x_budget": round(p95 / BUDGET_MS, 2),
+                "queries": queries,
+                "queries_small": small,
+                "queries_large": large,
+                "under_150ms": p95 < BUDGET_MS,
+            }
+        )
     connections.close_all()
-    summary = {"quick": args.quick, "leads": leads, "jobs": jobs, "repeat": args.repeat,
-               "generate_s": round(generated_s, 1),
-               "targets_met": {"p95 < 150 ms everywhere": all(row["under_150ms"] for row in rows),
-                               "no N+1": all(row["queries_small"] == row["queries_large"] for row in rows)}}
+    summary = {
+        "quick": args.quick,
+        "leads": leads,
+        "jobs": jobs,
+        "repeat": args.repeat,
+        "generate_s": round(generated_s, 1),
+        "targets_met": {
+            "p95 < 150 ms everywhere": all(row["under_150ms"] for row in rows),
+            "no N+1": all(row["queries_small"] == row["queries_large"] for row in rows),
+        },
+    }
     harness.report("reads", rows, summary)
 
 

@@ -33,7 +33,9 @@ def database_url(name: str) -> str:
 def _admin_connection():
     import psycopg
 
-    return psycopg.connect(database_url("postgres").replace("postgres://", "postgresql://", 1), autocommit=True)
+    return psycopg.connect(
+        database_url("postgres").replace("postgres://", "postgresql://", 1), autocommit=True
+    )
 
 
 def create_database(name: str) -> None:
@@ -115,10 +117,10 @@ def report(name: str, rows: list[dict[str, Any]], summary: dict[str, Any]) -> No
         widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
         print()
         print(f"== {name} ==")
-        print("  ".join(column.ljust(width) for column, width in zip(columns, widths)))
+        print("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
         print("  ".join("-" * width for width in widths))
         for line in cells:
-            print("  ".join(value.ljust(width) for value, width in zip(line, widths)))
+            print("  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)))
         print()
     print(json.dumps({"benchmark": name, **summary, "rows": rows}, default=str), flush=True)
 

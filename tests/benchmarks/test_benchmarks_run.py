@@ -30,8 +30,14 @@ def test_it_runs_the_quick_benchmark_and_prints_its_json_line(name):
     env = {**os.environ, "DRAMATIQ_BROKER_URL": RABBITMQ_URL}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("SCRAPE_QUEUE", None)
-    done = subprocess.run([sys.executable, str(HERE / f"bench_{name}.py"), "--quick"], capture_output=True,
-                          text=True, timeout=120, env=env, cwd=HERE.parents[1])
+    done = subprocess.run(
+        [sys.executable, str(HERE / f"bench_{name}.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=HERE.parents[1],
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["benchmark"] == name and figures["quick"] is True

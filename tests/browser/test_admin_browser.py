@@ -26,8 +26,15 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 WAIT = 30_000  # milliseconds: a job here takes a second or two; pages refresh every 3 seconds
 
 
@@ -95,8 +102,9 @@ def go_when_selected(page, job_id, action: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_everyday_use_in_the_admin(browser_page, live_server, stub_worker, httpserver, settings, tmp_path,
-                                   monkeypatch):
+def test_everyday_use_in_the_admin(
+    browser_page, live_server, stub_worker, httpserver, settings, tmp_path, monkeypatch
+):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT)
@@ -107,8 +115,10 @@ def test_everyday_use_in_the_admin(browser_page, live_server, stub_worker, https
     page, requests = browser_page
     steps = Steps(page)
     admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "admin-pw-123456")
-    api = requests.new_context(base_url=live_server.url, extra_http_headers={
-        "Authorization": f"Token {Token.objects.create(user=admin).key}"})
+    api = requests.new_context(
+        base_url=live_server.url,
+        extra_http_headers={"Authorization": f"Token {Token.objects.create(user=admin).key}"},
+    )
     site = serve_company_site(httpserver)
 
     with steps.step("login"):
@@ -119,8 +129,10 @@ def test_everyday_use_in_the_admin(browser_page, live_server, stub_worker, https
         expect(page.locator("#user-tools")).to_contain_text("admin")
 
     with steps.step("create-job-and-watch-it-complete"):
-        response = api.post("/api/v1/jobs/scrape/", data={"search_query": "analytics",
-                                                          "source_types": ["website"], "urls": [site]})
+        response = api.post(
+            "/api/v1/jobs/scrape/",
+            data={"search_query": "analytics", "source_types": ["website"], "urls": [site]},
+        )
         assert response.status == 201, response.text()
         job_id = response.json()["job_id"]
         page.goto(f"{live_server.url}/admin/jobs/scrapejob/{job_id}/change/")
@@ -138,8 +150,10 @@ def test_everyday_use_in_the_admin(browser_page, live_server, stub_worker, https
         expect(page.locator(".field-payload_display pre")).to_contain_text("harbour-analytics")
 
     with steps.step("retry-a-failed-job"):
-        failed = api.post("/api/v1/jobs/scrape/", data={"search_query": "down", "source_types": ["website"],
-                                                        "urls": ["http://127.0.0.1:9/"]}).json()["job_id"]
+        failed = api.post(
+            "/api/v1/jobs/scrape/",
+            data={"search_query": "down", "source_types": ["website"], "urls": ["http://127.0.0.1:9/"]},
+        ).json()["job_id"]
         deadline = time.monotonic() + WAIT / 1000
         while ScrapeJob.objects.get(id=failed).status != JobStatus.FAILED and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -8,20 +8,34 @@ import pytest
 import yaml
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
-SECRETS = {"SECRET_KEY": "s" * 50, "POSTGRES_PASSWORD": "pg", "RABBITMQ_PASSWORD": "mq", "SEARXNG_SECRET": "sx"}
+SECRETS = {
+    "SECRET_KEY": "s" * 50,
+    "POSTGRES_PASSWORD": "pg",
+    "RABBITMQ_PASSWORD": "mq",
+    "SEARXNG_SECRET": "sx",
+}
 
 
 def compose_command() -> list[str]:
     if shutil.which("docker-compose"):
         return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
         return ["docker", "compose"]
     pytest.skip("neither `docker compose` nor `docker-compose` is installed")
 
 
 def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([*compose_command(), "-f", "compose.yaml", "config"], cwd=DOCKER, env={"PATH": "/usr/bin:/bin", **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [*compose_command(), "-f", "compose.yaml", "config"],
+        cwd=DOCKER,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_it_is_a_valid_compose_file_with_the_whole_stack():

@@ -29,11 +29,17 @@ def test_it_runs_jobs_created_through_the_api_to_completed_with_their_leads(api,
     detail = api.get(f"{JOBS}{jobs[1].id}/").json()
     assert detail["status"] == "completed" and detail["total_processed"] == 1
     assert [lead["company_name"] for lead in api.get(f"{JOBS}{jobs[1].id}/leads/").json()["results"]] == [
-        second.company]
+        second.company
+    ]
     # The worker's log tells each job's story.
     log = worker.log()
-    for line in [f"job {jobs[1].id} received", f"job {jobs[1].id} running", f"job {jobs[1].id}: website found 1",
-                 "saved 1 new and 0 duplicates", f"job {jobs[1].id} completed in"]:
+    for line in [
+        f"job {jobs[1].id} received",
+        f"job {jobs[1].id} running",
+        f"job {jobs[1].id}: website found 1",
+        "saved 1 new and 0 duplicates",
+        f"job {jobs[1].id} completed in",
+    ]:
         assert line in log
 
 

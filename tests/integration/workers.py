@@ -15,7 +15,6 @@ import http.server
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,7 +34,6 @@ from django.utils.module_loading import import_string
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
 from leadengine.settings import _amqp_url
-
 from tests.conftest import RABBITMQ_URL, need_services
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,8 +67,10 @@ def database_url_for(application_name: str) -> str:
     """The URL of pytest-django's test database, for processes outside this one."""
     db = connection.settings_dict
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return (f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}?application_name={application_name}")
+    return (
+        f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}?application_name={application_name}"
+    )
 
 
 def process_env(name: str, **overrides: str) -> dict[str, str]:
@@ -98,7 +98,7 @@ def process_env(name: str, **overrides: str) -> dict[str, str]:
 
 
 class Process:
-    """A manage.py subprocess in a session of its own (so a kill takes its children too), logging to a file."""
+    """A manage.py subprocess in a session of its own (a kill takes its children too), logging to a file."""
 
     ready_line = ""
 
@@ -111,8 +111,14 @@ class Process:
 
     def start(self) -> Process:
         log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen([sys.executable, "manage.py", *self.args], cwd=ROOT, env=self.env,
-                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            [sys.executable, "manage.py", *self.args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         return self
 
@@ -160,9 +166,22 @@ class Worker(Process):
     ready_line = "Worker process is ready for action"
 
     def __init__(self, name: str, log_dir: Path, threads: int = 2, **env: str):
-        super().__init__(name, ["rundramatiq", "--processes", "1", "--threads", str(threads),
-                                "--queues", settings.SCRAPE_QUEUE, "--worker-shutdown-timeout", "30000"],
-                         log_dir, **env)
+        super().__init__(
+            name,
+            [
+                "rundramatiq",
+                "--processes",
+                "1",
+                "--threads",
+                str(threads),
+                "--queues",
+                settings.SCRAPE_QUEUE,
+                "--worker-shutdown-timeout",
+                "30000",
+            ],
+            log_dir,
+            **env,
+        )
 
 
 class Maintenance(Process):
@@ -357,14 +376,18 @@ class Site:
 
     def page(self, path: str) -> str | None:
         if path == "/":
-            return (f"<!doctype html><html><head><title>{self.company}</title>"
-                    f'<meta property="og:site_name" content="{self.company}"></head><body>'
-                    f'<h1>{self.company}</h1><p>B2B enterprise software.</p><a href="/contact/">Contact</a>'
-                    f"</body></html>")
+            return (
+                f"<!doctype html><html><head><title>{self.company}</title>"
+                f'<meta property="og:site_name" content="{self.company}"></head><body>'
+                f'<h1>{self.company}</h1><p>B2B enterprise software.</p><a href="/contact/">Contact</a>'
+                f"</body></html>"
+            )
         if path == "/contact/":
-            return (f"<!doctype html><html><head><title>Contact | {self.company}</title></head><body>"
-                    f'<p>Email <a href="mailto:{self.email}">{self.email}</a></p>'
-                    f"<p>Level 3, 100 George Street, Sydney NSW 2000</p></body></html>")
+            return (
+                f"<!doctype html><html><head><title>Contact | {self.company}</title></head><body>"
+                f'<p>Email <a href="mailto:{self.email}">{self.email}</a></p>'
+                f"<p>Level 3, 100 George Street, Sydney NSW 2000</p></body></html>"
+            )
         return None
 
 
@@ -419,7 +442,7 @@ def _handler(site: Site, closing: threading.Event):
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 pass  # the worker went away mid-request: what these tests do to it
 
         def log_message(self, *args):
@@ -438,8 +461,17 @@ def create_job(api, urls: list[str]):
     """POST a website job through the API, as a client would; the created ScrapeJob."""
     from leadengine.jobs.models import ScrapeJob
 
-    response = api.post(JOBS, {"industry": "SaaS", "geography": "Sydney, Australia", "keywords": ["B2B"],
-                               "source_types": ["website"], "urls": urls}, format="json")
+    response = api.post(
+        JOBS,
+        {
+            "industry": "SaaS",
+            "geography": "Sydney, Australia",
+            "keywords": ["B2B"],
+            "source_types": ["website"],
+            "urls": urls,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     return ScrapeJob.objects.get(id=response.json()["job_id"])
 
@@ -450,6 +482,7 @@ def wait_finished(jobs, timeout: float = 30.0) -> None:
 
     def done():
         return all(job.refresh_from_db() or job.is_finished for job in jobs)
+
     wait_for(done, timeout, f"{len(jobs)} jobs to finish", interval=0.2)
 
 

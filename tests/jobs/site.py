@@ -6,7 +6,8 @@ HOME = """<!doctype html>
 <meta name="description" content="Harbour Analytics builds B2B enterprise analytics software in Sydney.">
 <meta property="og:site_name" content="Harbour Analytics">
 </head><body>
-<header><nav><a href="/">Home</a> <a href="/about/">About us</a> <a href="/contact/">Contact</a></nav></header>
+<header><nav><a href="/">Home</a> <a href="/about/">About us</a>
+<a href="/contact/">Contact</a></nav></header>
 <main><h1>Enterprise analytics for B2B SaaS teams</h1>
 <p>We help enterprise sales teams across Australia understand their pipeline.</p></main>
 <footer>&copy; 2025 Harbour Analytics Pty Ltd</footer>
@@ -30,6 +31,7 @@ def serve_company_site(httpserver) -> str:
     httpserver.expect_request("/").respond_with_data(HOME, content_type="text/html; charset=utf-8")
     httpserver.expect_request("/contact/").respond_with_data(CONTACT, content_type="text/html; charset=utf-8")
     httpserver.expect_request("/about/").respond_with_data(ABOUT, content_type="text/html; charset=utf-8")
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n",
-                                                                content_type="text/plain")
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nAllow: /\n", content_type="text/plain"
+    )
     return httpserver.url_for("/")

@@ -16,10 +16,21 @@ def staff(db, client):
 
 @pytest.fixture
 def jobs(user):
-    failed = ScrapeJob.objects.create(owner=user, status=JobStatus.FAILED, source_types=["website"],
-                                      urls=["https://a.example/"], search_query="saas sydney", error="TimeoutError")
-    queued = ScrapeJob.objects.create(owner=user, status=JobStatus.QUEUED, source_types=["google"],
-                                      industry="Fintech", geography="London, UK")
+    failed = ScrapeJob.objects.create(
+        owner=user,
+        status=JobStatus.FAILED,
+        source_types=["website"],
+        urls=["https://a.example/"],
+        search_query="saas sydney",
+        error="TimeoutError",
+    )
+    queued = ScrapeJob.objects.create(
+        owner=user,
+        status=JobStatus.QUEUED,
+        source_types=["google"],
+        industry="Fintech",
+        geography="London, UK",
+    )
     return failed, queued
 
 
@@ -39,12 +50,15 @@ def test_it_lists_jobs_with_filters_and_search(staff, jobs):
     assert str(failed.id)[:8] in staff.get(url, {"q": "TimeoutError"}).content.decode()
 
 
-def test_it_retries_and_cancels_jobs_from_actions(staff, jobs, stub_broker, settings,
-                                                 django_capture_on_commit_callbacks):
+def test_it_retries_and_cancels_jobs_from_actions(
+    staff, jobs, stub_broker, settings, django_capture_on_commit_callbacks
+):
     failed, queued = jobs
     url = reverse("admin:jobs_scrapejob_changelist")
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(url, {"action": "retry_jobs", "_selected_action": [failed.id, queued.id]}, follow=True)
+        response = staff.post(
+            url, {"action": "retry_jobs", "_selected_action": [failed.id, queued.id]}, follow=True
+        )
     failed.refresh_from_db()
     assert failed.status == JobStatus.QUEUED and failed.error == ""
     assert stub_broker.queues[settings.SCRAPE_QUEUE].qsize() == 1
@@ -58,9 +72,14 @@ def test_it_retries_and_cancels_jobs_from_actions(staff, jobs, stub_broker, sett
 
 def test_a_job_page_links_to_its_leads_and_a_lead_shows_its_payload_escaped(staff, jobs, user):
     failed, _ = jobs
-    lead = RawLead.objects.create(owner=user, job=failed, source="website", company_name="<b>Acme</b>",
-                                  data_hash="c" * 64, raw_payload={"company_name": "<script>x</script>",
-                                                                   "emails": ["a@acme.example"]})
+    lead = RawLead.objects.create(
+        owner=user,
+        job=failed,
+        source="website",
+        company_name="<b>Acme</b>",
+        data_hash="c" * 64,
+        raw_payload={"company_name": "<script>x</script>", "emails": ["a@acme.example"]},
+    )
     job_page = staff.get(reverse("admin:jobs_scrapejob_change", args=[failed.id])).content.decode()
     leads_url = reverse("admin:jobs_rawlead_changelist") + f"?job__id__exact={failed.id}"
     assert leads_url in job_page

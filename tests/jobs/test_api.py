@@ -7,25 +7,44 @@ from rest_framework.test import APIClient
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 
 SEED_BODY = {
-    "industry": "SaaS", "geography": "Sydney, Australia", "keywords": ["B2B", "enterprise"],
-    "source_types": ["website"], "search_query": "saas companies sydney", "filters": {},
+    "industry": "SaaS",
+    "geography": "Sydney, Australia",
+    "keywords": ["B2B", "enterprise"],
+    "source_types": ["website"],
+    "search_query": "saas companies sydney",
+    "filters": {},
     "urls": ["https://acme.example/"],
 }
 JOBS = "/api/v1/jobs/scrape/"
 
 
 def job_for(owner, **fields):
-    return ScrapeJob.objects.create(owner=owner, source_types=["website"], urls=["https://a.example/"], **fields)
+    return ScrapeJob.objects.create(
+        owner=owner, source_types=["website"], urls=["https://a.example/"], **fields
+    )
 
 
-def test_it_creates_a_queued_job_with_the_seed_fields(api, user, stub_broker, settings,
-                                                      django_capture_on_commit_callbacks):
+def test_it_creates_a_queued_job_with_the_seed_fields(
+    api, user, stub_broker, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(JOBS, SEED_BODY, format="json")
     assert response.status_code == 201, response.data
     body = response.json()
-    for field in ["job_id", "user_id", "status", "total_found", "total_processed", "total_duplicates",
-                  "progress", "attempts", "error", "created_at", "started_at", "completed_at"]:
+    for field in [
+        "job_id",
+        "user_id",
+        "status",
+        "total_found",
+        "total_processed",
+        "total_duplicates",
+        "progress",
+        "attempts",
+        "error",
+        "created_at",
+        "started_at",
+        "completed_at",
+    ]:
         assert field in body
     assert body["status"] == "queued" and body["user_id"] == user.id
     assert {key: body[key] for key in SEED_BODY} == SEED_BODY
@@ -39,22 +58,25 @@ def test_the_owner_comes_from_the_login_never_the_body(api, user, other_user):
     assert ScrapeJob.objects.get().owner == user
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"source_types": ["myspace"]}, "source_types"),
-    ({"source_types": []}, "source_types"),
-    ({"urls": ["ftp://acme.example/"]}, "urls"),
-    ({"urls": ["javascript:alert(1)"]}, "urls"),
-    ({"urls": "https://acme.example/"}, "urls"),
-    ({"urls": [f"https://a{i}.example/" for i in range(201)]}, "urls"),
-    ({"keywords": ["x" * 101]}, "keywords"),
-    ({"keywords": "B2B"}, "keywords"),
-    ({"industry": "x" * 201}, "industry"),
-    ({"filters": []}, "filters"),
-    ({"filters": {"a": {"b": {"c": {"d": 1}}}}}, "filters"),
-    ({"filters": {"k": "v" * 5000}}, "filters"),
-    ({"max_results": 0}, "max_results"),
-    ({"urls": []}, "urls"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"source_types": ["myspace"]}, "source_types"),
+        ({"source_types": []}, "source_types"),
+        ({"urls": ["ftp://acme.example/"]}, "urls"),
+        ({"urls": ["javascript:alert(1)"]}, "urls"),
+        ({"urls": "https://acme.example/"}, "urls"),
+        ({"urls": [f"https://a{i}.example/" for i in range(201)]}, "urls"),
+        ({"keywords": ["x" * 101]}, "keywords"),
+        ({"keywords": "B2B"}, "keywords"),
+        ({"industry": "x" * 201}, "industry"),
+        ({"filters": []}, "filters"),
+        ({"filters": {"a": {"b": {"c": {"d": 1}}}}}, "filters"),
+        ({"filters": {"k": "v" * 5000}}, "filters"),
+        ({"max_results": 0}, "max_results"),
+        ({"urls": []}, "urls"),
+    ],
+)
 def test_it_refuses_bad_input_with_field_errors_and_stores_nothing(api, stub_broker, change, field):
     response = api.post(JOBS, {**SEED_BODY, **change}, format="json")
     assert response.status_code == 400
@@ -93,13 +115,21 @@ def test_it_filters_jobs_by_status_and_source(api, user):
     job_for(user, status=JobStatus.FAILED)
     google = ScrapeJob.objects.create(owner=user, source_types=["google"], search_query="q")
     assert [j["job_id"] for j in api.get(JOBS, {"status": "completed"}).json()["results"]] == [str(done.id)]
-    assert [j["job_id"] for j in api.get(JOBS, {"source_type": "google"}).json()["results"]] == [str(google.id)]
+    assert [j["job_id"] for j in api.get(JOBS, {"source_type": "google"}).json()["results"]] == [
+        str(google.id)
+    ]
 
 
 def test_it_shows_a_job_and_its_leads(api, user):
     job = job_for(user, status=JobStatus.COMPLETED, total_found=1, total_processed=1)
-    RawLead.objects.create(owner=user, job=job, source="website", company_name="Acme", data_hash="a" * 64,
-                           raw_payload={"company_name": "Acme"})
+    RawLead.objects.create(
+        owner=user,
+        job=job,
+        source="website",
+        company_name="Acme",
+        data_hash="a" * 64,
+        raw_payload={"company_name": "Acme"},
+    )
     detail = api.get(f"{JOBS}{job.id}/").json()
     assert detail["status"] == "completed" and detail["total_processed"] == 1
     leads = api.get(f"{JOBS}{job.id}/leads/").json()
@@ -109,15 +139,20 @@ def test_it_shows_a_job_and_its_leads(api, user):
 
 def test_another_users_job_answers_404(api, other_user):
     theirs = job_for(other_user, status=JobStatus.FAILED)
-    for response in [api.get(f"{JOBS}{theirs.id}/"), api.get(f"{JOBS}{theirs.id}/leads/"),
-                     api.post(f"{JOBS}{theirs.id}/retry/"), api.post(f"{JOBS}{theirs.id}/cancel/")]:
+    for response in [
+        api.get(f"{JOBS}{theirs.id}/"),
+        api.get(f"{JOBS}{theirs.id}/leads/"),
+        api.post(f"{JOBS}{theirs.id}/retry/"),
+        api.post(f"{JOBS}{theirs.id}/cancel/"),
+    ]:
         assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == JobStatus.FAILED
 
 
-def test_cancel_and_retry_answer_409_when_the_status_does_not_allow_them(api, user, stub_broker,
-                                                                         django_capture_on_commit_callbacks):
+def test_cancel_and_retry_answer_409_when_the_status_does_not_allow_them(
+    api, user, stub_broker, django_capture_on_commit_callbacks
+):
     job = job_for(user, status=JobStatus.COMPLETED)
     assert api.post(f"{JOBS}{job.id}/cancel/").status_code == 409
     assert api.post(f"{JOBS}{job.id}/retry/").status_code == 409

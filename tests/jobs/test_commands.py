@@ -13,8 +13,21 @@ from tests.jobs.site import serve_company_site
 def test_scrape_creates_a_job_and_follows_it_to_completed(user, httpserver, stub_broker, stub_worker):
     url = serve_company_site(httpserver)
     out = StringIO()
-    call_command("scrape", "--user", "ana", "--source", "website", "--url", url, "--keyword", "B2B",
-                 "--wait", "--timeout", "30", stdout=out)
+    call_command(
+        "scrape",
+        "--user",
+        "ana",
+        "--source",
+        "website",
+        "--url",
+        url,
+        "--keyword",
+        "B2B",
+        "--wait",
+        "--timeout",
+        "30",
+        stdout=out,
+    )
     job = ScrapeJob.objects.get()
     assert job.status == JobStatus.COMPLETED and job.owner == user
     assert RawLead.objects.filter(job=job).count() == 1
@@ -36,8 +49,17 @@ def test_scrape_wait_reports_a_failed_job(user, stub_broker, stub_worker, monkey
 
     monkeypatch.setitem(run_scrape_job.options, "max_retries", 0)
     with pytest.raises(CommandError, match="failed"):
-        call_command("scrape", "--user", "ana", "--url", "http://127.0.0.1:9/", "--wait", "--timeout", "30",
-                     stdout=StringIO())
+        call_command(
+            "scrape",
+            "--user",
+            "ana",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--wait",
+            "--timeout",
+            "30",
+            stdout=StringIO(),
+        )
 
 
 def test_requeue_stale_and_maintenance_once_resend_unsent_jobs(user, stub_broker, settings):
@@ -45,8 +67,12 @@ def test_requeue_stale_and_maintenance_once_resend_unsent_jobs(user, stub_broker
 
     from django.utils import timezone
 
-    ScrapeJob.objects.create(owner=user, source_types=["website"], urls=["https://a.example/"],
-                             created_at=timezone.now() - timedelta(hours=1))
+    ScrapeJob.objects.create(
+        owner=user,
+        source_types=["website"],
+        urls=["https://a.example/"],
+        created_at=timezone.now() - timedelta(hours=1),
+    )
     out = StringIO()
     call_command("requeue_stale", stdout=out)
     assert "1 resent" in out.getvalue()

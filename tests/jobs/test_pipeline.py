@@ -19,16 +19,26 @@ def run_all(stub_broker, stub_worker, settings):
 def create_job(api, django_capture_on_commit_callbacks):
     def create(**body):
         with django_capture_on_commit_callbacks(execute=True):
-            response = api.post(JOBS, {"industry": "SaaS", "geography": "Sydney, Australia",
-                                       "keywords": ["B2B", "enterprise"], **body}, format="json")
+            response = api.post(
+                JOBS,
+                {
+                    "industry": "SaaS",
+                    "geography": "Sydney, Australia",
+                    "keywords": ["B2B", "enterprise"],
+                    **body,
+                },
+                format="json",
+            )
         assert response.status_code == 201, response.content
         return ScrapeJob.objects.get(id=response.json()["job_id"])
+
     return create
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_runs_to_completed_with_its_leads(create_job, httpserver, stub_broker, stub_worker, settings,
-                                                caplog, api):
+def test_a_job_runs_to_completed_with_its_leads(
+    create_job, httpserver, stub_broker, stub_worker, settings, caplog, api
+):
     url = serve_company_site(httpserver)
     caplog.set_level(logging.INFO, logger="leadengine.jobs")
     job = create_job(source_types=["website"], urls=[url])
@@ -44,7 +54,9 @@ def test_a_job_runs_to_completed_with_its_leads(create_job, httpserver, stub_bro
     assert lead.company_name == "Harbour Analytics"
     assert lead.email == "hello@harbour-analytics.com.au"
     assert lead.phone == "+61291234567"
-    assert lead.raw_payload["socials"]["linkedin"].startswith("https://www.linkedin.com/company/harbour-analytics")
+    assert lead.raw_payload["socials"]["linkedin"].startswith(
+        "https://www.linkedin.com/company/harbour-analytics"
+    )
     assert lead.raw_payload["matched_keywords"] == ["B2B", "enterprise"]
     # The worker's log tells the job's story.
     log = "\n".join(record.getMessage() for record in caplog.records)
@@ -55,8 +67,9 @@ def test_a_job_runs_to_completed_with_its_leads(create_job, httpserver, stub_bro
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_site_again_is_counted_as_a_duplicate(create_job, httpserver, stub_broker, stub_worker,
-                                                         settings):
+def test_the_same_site_again_is_counted_as_a_duplicate(
+    create_job, httpserver, stub_broker, stub_worker, settings
+):
     url = serve_company_site(httpserver)
     create_job(source_types=["website"], urls=[url])
     run_all(stub_broker, stub_worker, settings)
@@ -69,8 +82,9 @@ def test_the_same_site_again_is_counted_as_a_duplicate(create_job, httpserver, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_whose_every_url_fails_ends_failed_with_the_reasons(create_job, stub_broker, stub_worker,
-                                                                  settings, monkeypatch):
+def test_a_job_whose_every_url_fails_ends_failed_with_the_reasons(
+    create_job, stub_broker, stub_worker, settings, monkeypatch
+):
     from leadengine.jobs.tasks import run_scrape_job
 
     monkeypatch.setitem(run_scrape_job.options, "max_retries", 0)
@@ -110,8 +124,9 @@ def test_a_jobs_warnings_are_kept_to_a_bounded_list(user):
     from leadengine.jobs.pipeline import MAX_WARNINGS, _JobRun
     from scraping.runner import Warning
 
-    job = ScrapeJob.objects.create(owner=user, source_types=["website"], urls=["https://a.example/"],
-                                   status=JobStatus.RUNNING)
+    job = ScrapeJob.objects.create(
+        owner=user, source_types=["website"], urls=["https://a.example/"], status=JobStatus.RUNNING
+    )
     run = _JobRun(job)
     for i in range(MAX_WARNINGS + 5):
         run.handle(Warning("website", f"https://a{i}.example/", "refused"))

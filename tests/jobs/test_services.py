@@ -1,5 +1,6 @@
 """services: the only writer of jobs and leads."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,12 @@ from leadengine.jobs import services
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 from scraping.types import Lead
 
-CRITERIA = {"industry": "SaaS", "geography": "Sydney, Australia", "source_types": ["website"],
-            "urls": ["https://acme.example/"]}
+CRITERIA = {
+    "industry": "SaaS",
+    "geography": "Sydney, Australia",
+    "source_types": ["website"],
+    "urls": ["https://acme.example/"],
+}
 
 
 def make_job(owner, status=JobStatus.QUEUED, **fields) -> ScrapeJob:
@@ -21,8 +26,9 @@ def lead(name, website="", email="") -> Lead:
     return Lead(source="website", company_name=name, website=website, email=email)
 
 
-def test_it_creates_a_queued_job_and_sends_its_id_after_commit(user, stub_broker, settings,
-                                                               django_capture_on_commit_callbacks):
+def test_it_creates_a_queued_job_and_sends_its_id_after_commit(
+    user, stub_broker, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = services.job_create(owner=user, criteria=CRITERIA)
     assert len(callbacks) == 1
@@ -88,8 +94,9 @@ def test_it_does_not_claim_a_deleted_job(user):
 
 def test_it_claims_a_running_job_whose_heartbeat_stopped(user, settings):
     settings.JOB_STALE_AFTER = 60
-    job = make_job(user, status=JobStatus.RUNNING, attempts=1,
-                   heartbeat_at=timezone.now() - timedelta(seconds=61))
+    job = make_job(
+        user, status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now() - timedelta(seconds=61)
+    )
     assert services.job_claim(job.id).attempts == 2
     fresh = make_job(user, status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now())
     assert services.job_claim(fresh.id) is None
@@ -123,8 +130,9 @@ def test_it_recognises_an_interrupted_attempts_leads_as_its_own(user, settings):
     services.job_save_leads(job, [lead("Acme", website="https://acme.com.au/")])
     ScrapeJob.objects.filter(id=job.id).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
     again = services.job_claim(job.id)
-    result = services.job_save_leads(again, [lead("Acme", website="https://acme.com.au/"),
-                                             lead("Beta", website="https://beta.com.au/")])
+    result = services.job_save_leads(
+        again, [lead("Acme", website="https://acme.com.au/"), lead("Beta", website="https://beta.com.au/")]
+    )
     assert (result.new, result.duplicates) == (1, 0)
     again.refresh_from_db()
     assert (again.total_found, again.total_processed, again.total_duplicates) == (2, 2, 0)
@@ -195,6 +203,7 @@ def test_requeue_stale_takes_back_dead_jobs_and_resends_unsent_ones(user, stub_b
     assert statuses[exhausted.id] == JobStatus.FAILED
     assert statuses[alive.id] == JobStatus.RUNNING
     assert statuses[young.id] == JobStatus.QUEUED
-    sent = stub_broker.queues[settings.SCRAPE_QUEUE].qsize()
-    assert sent == 2
+    queue = stub_broker.queues[settings.SCRAPE_QUEUE]
+    sent = [json.loads(message)["args"][0] for message in list(queue.queue)]
+    assert sorted(sent) == sorted([str(dead.id), str(unsent.id)])
     assert services.requeue_stale() == services.RequeueResult(0, 0, 0)

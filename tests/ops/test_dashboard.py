@@ -57,5 +57,7 @@ def test_a_running_jobs_page_refreshes_itself_and_a_finished_ones_does_not(staff
     done = make_job(user, progress=100)
     page = staff.get(f"/admin/jobs/scrapejob/{running.id}/change/").content.decode()
     assert '<meta http-equiv="refresh" content="3">' in page and '<progress value="40"' in page
-    assert 'http-equiv="refresh"' not in staff.get(f"/admin/jobs/scrapejob/{done.id}/change/").content.decode()
+    assert (
+        'http-equiv="refresh"' not in staff.get(f"/admin/jobs/scrapejob/{done.id}/change/").content.decode()
+    )
     assert '<progress value="40"' in staff.get("/admin/jobs/scrapejob/").content.decode()

@@ -47,10 +47,14 @@ def test_it_exports_a_jobs_leads_through_the_api(api, user, django_capture_on_co
 
     detail = api.get(f"{EXPORTS}{export_id}/").json()
     assert (detail["status"], detail["rows_total"], detail["rows_written"], detail["progress"]) == (
-        "completed", 3, 3, 100)
+        "completed",
+        3,
+        3,
+        100,
+    )
     download = api.get(detail["download_url"])
     assert download.status_code == 200
-    assert download["Content-Disposition"].startswith("attachment; filename=\"leadengine-job-")
+    assert download["Content-Disposition"].startswith('attachment; filename="leadengine-job-')
     content = b"".join(download.streaming_content)
     assert not content.startswith(b"\xef\xbb\xbf")
     rows = rows_of(content)
@@ -68,14 +72,15 @@ def test_it_neutralises_formulas_and_writes_a_bom_when_asked(user):
     content = exports.export_path(export).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     row = rows_of(content)[0]
-    assert row["company_name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert row["company_name"] == '\'=HYPERLINK("http://evil.example","x")'
     assert row["location"] == "'@SUM(A1)"
     assert safe_cell("-1") == "'-1" and safe_cell(0.5) == "0.5" and safe_cell(None) == ""
 
 
 @pytest.mark.django_db
-def test_it_exports_only_the_owners_leads_matching_a_filter(api, user, other_user,
-                                                           django_capture_on_commit_callbacks):
+def test_it_exports_only_the_owners_leads_matching_a_filter(
+    api, user, other_user, django_capture_on_commit_callbacks
+):
     mine = make_job(user)
     make_lead(mine, 1, email="")
     make_lead(mine, 2)
@@ -98,7 +103,10 @@ def test_another_users_job_or_export_is_not_found(api, other_user, django_captur
     for ids in ["not-a-list", ["x"], {"a": 1}, 5]:
         response = create_export(api, django_capture_on_commit_callbacks, filters={"ids": ids})
         assert response.status_code == 400 and "filters" in response.json()
-    assert create_export(api, django_capture_on_commit_callbacks, filters={"ids": [str(export.id)]}).status_code == 201
+    assert (
+        create_export(api, django_capture_on_commit_callbacks, filters={"ids": [str(export.id)]}).status_code
+        == 201
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,13 +135,16 @@ def test_the_command_writes_a_file_and_stdout(user, tmp_path, capsys):
 
 
 @pytest.mark.django_db
-def test_the_admin_action_queues_an_export_for_the_jobs_owner(client, admin_user, user,
-                                                              django_capture_on_commit_callbacks):
+def test_the_admin_action_queues_an_export_for_the_jobs_owner(
+    client, admin_user, user, django_capture_on_commit_callbacks
+):
     job = make_job(user)
     make_lead(job, 1)
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=False):
-        response = client.post("/admin/jobs/scrapejob/", {"action": "export_jobs_csv", "_selected_action": [job.id]})
+        response = client.post(
+            "/admin/jobs/scrapejob/", {"action": "export_jobs_csv", "_selected_action": [job.id]}
+        )
     export = LeadExport.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/leadexport/{export.id}/change/")
     assert export.owner == user and export.job == job

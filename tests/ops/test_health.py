@@ -23,7 +23,12 @@ def test_it_is_healthy_with_a_recent_worker_heartbeat(client, workers_required):
     workers.beat("host:1:abc", queues=["scrape_jobs"])
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["checks"]["workers"] == {"ok": True, "required": True, "seen": 1, "within_seconds": 60.0}
+    assert response.json()["checks"]["workers"] == {
+        "ok": True,
+        "required": True,
+        "seen": 1,
+        "within_seconds": 60.0,
+    }
 
 
 @pytest.mark.django_db

@@ -12,9 +12,11 @@ from tests.jobs.site import serve_company_site
 def scrape(client) -> dict[tuple, float]:
     response = client.get("/metrics")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(response.content.decode())
-            for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,8 +25,11 @@ def test_the_values_move_when_a_job_runs(client, api, httpserver, stub_broker, s
     before = scrape(client)
     assert before[("leadengine_jobs", (("status", "completed"),))] == 0
     url = serve_company_site(httpserver)
-    response = api.post("/api/v1/jobs/scrape/", {"search_query": "analytics", "source_types": ["website"],
-                                                 "urls": [url]}, format="json")
+    response = api.post(
+        "/api/v1/jobs/scrape/",
+        {"search_query": "analytics", "source_types": ["website"], "urls": [url]},
+        format="json",
+    )
     assert response.status_code == 201
     queued = scrape(client)
     # The worker may have taken it already: count it whatever its status.
@@ -44,10 +49,16 @@ def test_the_values_move_when_a_job_runs(client, api, httpserver, stub_broker, s
     # One structured line per job event, as LOG_JSON=1 prints it.
     from leadengine.logs import JsonFormatter
 
-    lines = [json.loads(JsonFormatter().format(record)) for record in caplog.records if record.name == "leadengine.jobs"]
+    lines = [
+        json.loads(JsonFormatter().format(record))
+        for record in caplog.records
+        if record.name == "leadengine.jobs"
+    ]
     assert {"received", "running", "source_done", "saved", "completed"} <= {line["event"] for line in lines}
     completed = next(line for line in lines if line["event"] == "completed")
-    assert completed["job_id"] == response.json()["job_id"] and completed["duration"] >= 0 and completed["owner"]
+    assert (
+        completed["job_id"] == response.json()["job_id"] and completed["duration"] >= 0 and completed["owner"]
+    )
 
 
 @pytest.mark.django_db
@@ -56,8 +67,10 @@ def test_a_failed_source_counts_as_an_error(client, user):
     from scraping.runner import SourceFinished
     from tests.ops.helpers import make_job
 
-    source_run_record(make_job(user), SourceFinished(source="google", leads=0, seconds=1.5, error="no key",
-                                                     configuration_error=True))
+    source_run_record(
+        make_job(user),
+        SourceFinished(source="google", leads=0, seconds=1.5, error="no key", configuration_error=True),
+    )
     assert scrape(client)[("leadengine_source_errors_total", (("source", "google"),))] == 1
 
 

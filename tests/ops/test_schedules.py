@@ -1,7 +1,7 @@
 """Schedules create their jobs once per slot, however many runners look at once."""
 
 import threading
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,8 +15,12 @@ CRITERIA = {"source_types": ["website"], "urls": ["https://www.example.com/"], "
 
 
 def make_schedule(owner, **fields) -> ScrapeSchedule:
-    values = {"name": "weekly", "interval_seconds": 3600, "next_run_at": timezone.now() - timedelta(seconds=1),
-              **CRITERIA}
+    values = {
+        "name": "weekly",
+        "interval_seconds": 3600,
+        "next_run_at": timezone.now() - timedelta(seconds=1),
+        **CRITERIA,
+    }
     return ScrapeSchedule.objects.create(owner=owner, **{**values, **fields})
 
 
@@ -54,8 +58,9 @@ def test_missed_slots_run_once_and_disabled_schedules_never(user, django_capture
 
 
 @pytest.mark.django_db
-def test_a_slot_over_the_owners_limit_is_skipped_with_the_reason(user, settings,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_slot_over_the_owners_limit_is_skipped_with_the_reason(
+    user, settings, django_capture_on_commit_callbacks
+):
     settings.MAX_ACTIVE_JOBS_PER_USER = 0
     schedule = make_schedule(user)
     with django_capture_on_commit_callbacks(execute=False):
@@ -67,8 +72,8 @@ def test_a_slot_over_the_owners_limit_is_skipped_with_the_reason(user, settings,
 def test_cron_slots_follow_the_expression_in_the_time_zone(settings):
     settings.TIME_ZONE = "UTC"
     schedule = ScrapeSchedule(cron="0 6 * * 1")  # Mondays at 06:00
-    after = datetime(2025, 1, 1, 12, 0, tzinfo=tz.utc)  # a Wednesday
-    assert schedules.next_slot(schedule, after) == datetime(2025, 1, 6, 6, 0, tzinfo=tz.utc)
+    after = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)  # a Wednesday
+    assert schedules.next_slot(schedule, after) == datetime(2025, 1, 6, 6, 0, tzinfo=UTC)
     with pytest.raises(ValidationError):
         schedules.validate_timing(interval_seconds=None, cron="not cron")
     with pytest.raises(ValidationError):
@@ -80,17 +85,40 @@ def test_cron_slots_follow_the_expression_in_the_time_zone(settings):
 @pytest.mark.django_db
 def test_the_admin_creates_a_schedule_with_its_first_slot(client, admin_user, user):
     client.force_login(admin_user)
-    response = client.post("/admin/jobs/scrapeschedule/add/", {
-        "owner": user.pk, "name": "Mondays", "enabled": "on", "cron": "0 6 * * 1", "industry": "",
-        "geography": "", "keywords": "[]", "source_types": '["website"]', "search_query": "",
-        "filters": "{}", "urls": '["https://www.example.com/"]', "max_results": 50, "enrich": "on",
-    })
+    response = client.post(
+        "/admin/jobs/scrapeschedule/add/",
+        {
+            "owner": user.pk,
+            "name": "Mondays",
+            "enabled": "on",
+            "cron": "0 6 * * 1",
+            "industry": "",
+            "geography": "",
+            "keywords": "[]",
+            "source_types": '["website"]',
+            "search_query": "",
+            "filters": "{}",
+            "urls": '["https://www.example.com/"]',
+            "max_results": 50,
+            "enrich": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[-3000:]
     schedule = ScrapeSchedule.objects.get()
     assert schedule.next_run_at.weekday() == 0 and schedule.next_run_at > timezone.now()
-    bad = client.post("/admin/jobs/scrapeschedule/add/", {
-        "owner": user.pk, "name": "bad", "cron": "61 * * * *", "source_types": '["website"]', "keywords": "[]",
-        "filters": "{}", "urls": "[]", "max_results": 5})
+    bad = client.post(
+        "/admin/jobs/scrapeschedule/add/",
+        {
+            "owner": user.pk,
+            "name": "bad",
+            "cron": "61 * * * *",
+            "source_types": '["website"]',
+            "keywords": "[]",
+            "filters": "{}",
+            "urls": "[]",
+            "max_results": 5,
+        },
+    )
     assert bad.status_code == 200 and b"Not a valid cron expression" in bad.content
 
 
@@ -99,6 +127,7 @@ def test_the_admin_creates_a_schedule_with_its_first_slot(client, admin_user, us
 def test_two_concurrent_runners_create_one_job_per_slot(user):
     if connection.vendor != "postgresql":
         from tests.conftest import need_services
+
         need_services("PostgreSQL")
     for n in range(10):
         make_schedule(user, name=f"s{n}")

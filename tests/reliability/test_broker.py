@@ -10,8 +10,15 @@ from django.db.models import Count
 
 from leadengine.jobs import services
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
-from tests.integration.workers import (JOBS, completions, message_count, rabbitmq_stopped, report, wait_finished,
-                                       wait_for)
+from tests.integration.workers import (
+    JOBS,
+    completions,
+    message_count,
+    rabbitmq_stopped,
+    report,
+    wait_finished,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 
@@ -28,11 +35,15 @@ def workers(processes):
     return [processes.worker("broker-A", **SMALL_JOBS), processes.worker("broker-B", **SMALL_JOBS)]
 
 
-def test_500_queued_jobs_all_complete_across_a_rabbitmq_stop_and_start(user, workers, processes, sites, settings):
+def test_500_queued_jobs_all_complete_across_a_rabbitmq_stop_and_start(
+    user, workers, processes, sites, settings
+):
     settings.MAX_ACTIVE_JOBS_PER_USER = 1000
     pool = [sites.add() for _ in range(5)]
     started = time.monotonic()
-    jobs = [services.job_create(owner=user, criteria={**CRITERIA, "urls": [pool[n % 5].url]}) for n in range(500)]
+    jobs = [
+        services.job_create(owner=user, criteria={**CRITERIA, "urls": [pool[n % 5].url]}) for n in range(500)
+    ]
     wait_for(lambda: ScrapeJob.objects.filter(status=JobStatus.COMPLETED).count() >= 50, 60, "50 jobs done")
     with rabbitmq_stopped():
         done_before = ScrapeJob.objects.filter(status=JobStatus.COMPLETED).count()
@@ -42,9 +53,14 @@ def test_500_queued_jobs_all_complete_across_a_rabbitmq_stop_and_start(user, wor
     done = completions(processes.logs())
     runs = dict(ScrapeJob.objects.values_list("id", "attempts"))
     doubled = sum(count > 1 for count in done.values()) + sum(attempts > 1 for attempts in runs.values())
-    report("trial 2, 500 jobs across stop_app/start_app", jobs=len(jobs), completed_before_stop=done_before,
-           lost=sum(job.status != JobStatus.COMPLETED for job in jobs), doubled=doubled,
-           seconds=round(time.monotonic() - started, 1))
+    report(
+        "trial 2, 500 jobs across stop_app/start_app",
+        jobs=len(jobs),
+        completed_before_stop=done_before,
+        lost=sum(job.status != JobStatus.COMPLETED for job in jobs),
+        doubled=doubled,
+        seconds=round(time.monotonic() - started, 1),
+    )
     assert [job.status for job in jobs] == [JobStatus.COMPLETED] * 500
     assert done_before < 500, "the broker stopped after all the work was done: nothing was tried"
     assert doubled == 0 and set(runs.values()) == {1}
@@ -54,8 +70,9 @@ def test_500_queued_jobs_all_complete_across_a_rabbitmq_stop_and_start(user, wor
     assert sum(job.total_processed + job.total_duplicates for job in jobs) == totals["found"] == 500
 
 
-def test_jobs_created_while_rabbitmq_is_down_get_201_and_all_complete_after(api, user, workers, processes, sites,
-                                                                             settings):
+def test_jobs_created_while_rabbitmq_is_down_get_201_and_all_complete_after(
+    api, user, workers, processes, sites, settings
+):
     settings.MAX_ACTIVE_JOBS_PER_USER = 1000
     site = sites.add()
     started = time.monotonic()
@@ -72,9 +89,15 @@ def test_jobs_created_while_rabbitmq_is_down_get_201_and_all_complete_after(api,
     jobs = list(ScrapeJob.objects.filter(id__in=ids))
     wait_finished(jobs, timeout=60)
 
-    report("trial 3, 50 jobs created with RabbitMQ down", jobs=len(jobs), created_201=len(ids), unsent=unsent,
-           lost=sum(job.status != JobStatus.COMPLETED for job in jobs), slowest_request_s=round(slowest, 1),
-           seconds=round(time.monotonic() - started, 1))
+    report(
+        "trial 3, 50 jobs created with RabbitMQ down",
+        jobs=len(jobs),
+        created_201=len(ids),
+        unsent=unsent,
+        lost=sum(job.status != JobStatus.COMPLETED for job in jobs),
+        slowest_request_s=round(slowest, 1),
+        seconds=round(time.monotonic() - started, 1),
+    )
     assert unsent == 50  # stored, not sent: the maintenance loop sent them
     assert [job.status for job in jobs] == [JobStatus.COMPLETED] * 50
     assert {job.attempts for job in jobs} == {1}

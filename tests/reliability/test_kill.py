@@ -41,13 +41,21 @@ def test_kill_9_of_workers_mid_job_loses_and_doubles_nothing(api, processes, sit
 
     def target():
         """(slot, job id) of a job mid-run on a worker that may be killed now, or None."""
-        ready = {slot for slot, worker in slots.items() if worker.alive() and worker.ready_line in worker.log()}
-        running = ScrapeJob.objects.filter(status=JobStatus.RUNNING).exclude(id__in=killed).values_list("id", flat=True)
+        ready = {
+            slot for slot, worker in slots.items() if worker.alive() and worker.ready_line in worker.log()
+        }
+        running = (
+            ScrapeJob.objects.filter(status=JobStatus.RUNNING)
+            .exclude(id__in=killed)
+            .values_list("id", flat=True)
+        )
         for job_id in running:
             saved = RawLead.objects.filter(job_id=job_id).count()
             if not 0 < saved < len(DELAYS):
                 continue
-            visitor = max((site for site in job_sites[job_id] if site.requests), key=lambda s: s.requests[-1][0])
+            visitor = max(
+                (site for site in job_sites[job_id] if site.requests), key=lambda s: s.requests[-1][0]
+            )
             for slot in ready:
                 # Another ready worker must remain while this one is down.
                 if slots[slot].name == visitor.last_visitor() and len(ready) > 1:
@@ -81,8 +89,15 @@ def test_kill_9_of_workers_mid_job_loses_and_doubles_nothing(api, processes, sit
         lost += len(expected - saved)
         doubled += len(saved - expected) + max(0, done.get(str(job.id), 0) - 1)
         doubled += max(0, job.total_processed - len(expected)) + job.total_duplicates
-    report("trial 1, kill -9", jobs=len(jobs), kills=len(killed), lost=lost, doubled=doubled,
-           rerun=sum(job.attempts > 1 for job in jobs), seconds=seconds)
+    report(
+        "trial 1, kill -9",
+        jobs=len(jobs),
+        kills=len(killed),
+        lost=lost,
+        doubled=doubled,
+        rerun=sum(job.attempts > 1 for job in jobs),
+        seconds=seconds,
+    )
     assert [(job.status, job.error) for job in jobs] == [(JobStatus.COMPLETED, "")] * len(jobs)
     assert (lost, doubled) == (0, 0)
     for job in jobs:

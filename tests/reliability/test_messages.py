@@ -11,8 +11,18 @@ import time
 import pytest
 
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
-from tests.integration.workers import (JOBS, create_job, expected_leads, leads_of, message_count, publish_raw,
-                                       queue_bodies, report, wait_finished, wait_for)
+from tests.integration.workers import (
+    JOBS,
+    create_job,
+    expected_leads,
+    leads_of,
+    message_count,
+    publish_raw,
+    queue_bodies,
+    report,
+    wait_finished,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 
@@ -26,13 +36,24 @@ def test_messages_for_no_runnable_job_are_acknowledged_and_the_worker_goes_on(ap
     from leadengine.jobs.tasks import run_scrape_job
 
     started = time.monotonic()
-    cancelled = ScrapeJob.objects.create(owner=user, status=JobStatus.CANCELLED, source_types=["website"],
-                                         urls=["http://127.0.0.1:9/"])
+    cancelled = ScrapeJob.objects.create(
+        owner=user, status=JobStatus.CANCELLED, source_types=["website"], urls=["http://127.0.0.1:9/"]
+    )
     unknown = "8d3f0f5e-1111-4222-8333-944455556666"
     publish_raw(b"\x00\x01 not json at all")
-    publish_raw(json.dumps({"actor_name": "no_such_actor", "queue_name": run_scrape_job.queue_name,
-                            "args": [], "kwargs": {}, "options": {}, "message_id": "m-1",
-                            "message_timestamp": 0}).encode())
+    publish_raw(
+        json.dumps(
+            {
+                "actor_name": "no_such_actor",
+                "queue_name": run_scrape_job.queue_name,
+                "args": [],
+                "kwargs": {},
+                "options": {},
+                "message_id": "m-1",
+                "message_timestamp": 0,
+            }
+        ).encode()
+    )
     run_scrape_job.send("not-a-uuid")
     run_scrape_job.send(unknown)
     run_scrape_job.send(str(cancelled.id))
@@ -43,9 +64,13 @@ def test_messages_for_no_runnable_job_are_acknowledged_and_the_worker_goes_on(ap
     wait_finished([job])
     wait_for(lambda: message_count(run_scrape_job.queue_name) == 0, 10, "the queue to drain")
     log = worker.log()
-    report("trial 4, bad messages", messages=5, worker_restarts=log.count("exited unexpectedly"),
-           dead_lettered=message_count(f"{run_scrape_job.queue_name}.XQ"),
-           seconds=round(time.monotonic() - started, 1))
+    report(
+        "trial 4, bad messages",
+        messages=5,
+        worker_restarts=log.count("exited unexpectedly"),
+        dead_lettered=message_count(f"{run_scrape_job.queue_name}.XQ"),
+        seconds=round(time.monotonic() - started, 1),
+    )
     assert job.status == JobStatus.COMPLETED and leads_of(job) == expected_leads([site])
     assert "Failed to decode message" in log
     assert "no_such_actor" in log
@@ -71,14 +96,21 @@ def test_retry_exhaustion_fails_the_job_and_dead_letters_its_message(api, worker
         job.refresh_from_db()
         seen.add((job.status, job.attempts, bool(job.error)))
         return job.is_finished
+
     wait_for(finished, 30, "the job to fail", interval=0.02)
 
     attempts = int(worker.env["JOB_MAX_RETRIES"]) + 1
-    dead = [json.loads(body) for body in queue_bodies(f"{run_scrape_job.queue_name}.XQ") if body.startswith(b"{")]
-    report("trial 5, retry exhaustion", jobs=1, attempts=job.attempts,
-           retrying_seen=sorted(attempt for status, attempt, _ in seen if status == JobStatus.RETRYING),
-           dead_lettered=sum(message["args"] == [str(job.id)] for message in dead),
-           seconds=round(time.monotonic() - started, 1))
+    dead = [
+        json.loads(body) for body in queue_bodies(f"{run_scrape_job.queue_name}.XQ") if body.startswith(b"{")
+    ]
+    report(
+        "trial 5, retry exhaustion",
+        jobs=1,
+        attempts=job.attempts,
+        retrying_seen=sorted(attempt for status, attempt, _ in seen if status == JobStatus.RETRYING),
+        dead_lettered=sum(message["args"] == [str(job.id)] for message in dead),
+        seconds=round(time.monotonic() - started, 1),
+    )
     # Between attempts the job showed `retrying`, its attempt number and the last error.
     assert (JobStatus.RETRYING, 1, True) in seen
     assert job.status == JobStatus.FAILED and job.attempts == attempts
@@ -88,7 +120,8 @@ def test_retry_exhaustion_fails_the_job_and_dead_letters_its_message(api, worker
 
 
 def test_a_running_job_cancelled_stops_at_its_next_batch_keeping_its_leads_and_can_be_retried(
-        api, worker, sites):
+    api, worker, sites
+):
     own = [sites.add(0.2), sites.add(0.5), sites.add(60)]
     job = create_job(api, [site.url for site in own])
     wait_for(lambda: RawLead.objects.filter(job=job).count() == 2, 20, "two leads saved")

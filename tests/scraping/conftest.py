@@ -73,8 +73,9 @@ class FixtureServer:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.scheme = "https" if tls is not None else "http"
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def url(self, host: str, path: str = "/") -> str:
@@ -110,8 +111,9 @@ class FixtureServer:
     def _routes(self, host: str) -> dict[str, Any]:
         routes_file = SITES / host / "routes.json"
         routes = json.loads(routes_file.read_text()) if routes_file.exists() else {}
-        routes.update({path: spec for (route_host, path), spec in self.extra_routes.items()
-                       if route_host == host})
+        routes.update(
+            {path: spec for (route_host, path), spec in self.extra_routes.items() if route_host == host}
+        )
         return routes
 
     def _answer(self, handler: BaseHTTPRequestHandler, host: str, path: str, count: int) -> None:
@@ -148,15 +150,21 @@ class FixtureServer:
             return None
         relative = path.strip("/")
         for candidate in ([root / relative] if relative else []) + [
-            root / f"{relative}.html", root / relative / "index.html"
+            root / f"{relative}.html",
+            root / relative / "index.html",
         ]:
             if candidate.is_file() and candidate.name not in ("truth.json", "routes.json"):
                 return candidate
         return None
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
-              content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None) -> None:
+    def _send(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(body)))
@@ -262,11 +270,40 @@ def make_certificates(directory: Path, host: str) -> Certificates:
         subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
 
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
-            "/CN=LeadEngine test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign")
+    openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=LeadEngine test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    )
     openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={host}")
     (directory / "san.ext").write_text(f"subjectAltName=DNS:{host}\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
     return Certificates(directory / "ca.pem", directory / "server.pem", directory / "server.key")

@@ -22,16 +22,35 @@ SAAS = {"uuid": "cat-saas", "value": "SaaS"}
 BAKERY = {"uuid": "cat-bakery", "value": "Bakery"}
 
 ACME = Organization(
-    uuid="00000000-0000-0000-0000-000000000001", name="Acme Analytics", permalink="acme-analytics",
-    website="https://www.acme-analytics.de", description="Acme Analytics builds analytics software.",
-    locations=[BERLIN, BERLIN_REGION, GERMANY, EUROPE], categories=[ANALYTICS, SAAS],
-    employees="c_00011_00050", linkedin="https://www.linkedin.com/company/acme-analytics",
-    email="Hello@Acme-Analytics.de", phone="030 1234567")
+    uuid="00000000-0000-0000-0000-000000000001",
+    name="Acme Analytics",
+    permalink="acme-analytics",
+    website="https://www.acme-analytics.de",
+    description="Acme Analytics builds analytics software.",
+    locations=[BERLIN, BERLIN_REGION, GERMANY, EUROPE],
+    categories=[ANALYTICS, SAAS],
+    employees="c_00011_00050",
+    linkedin="https://www.linkedin.com/company/acme-analytics",
+    email="Hello@Acme-Analytics.de",
+    phone="030 1234567",
+)
 # A basic licence returns no contact fields: the lead still comes through.
-BOLT = Organization(uuid="00000000-0000-0000-0000-000000000002", name="Bolt Data", permalink="bolt-data",
-                    locations=[BERLIN, GERMANY], categories=[ANALYTICS], employees="c_00051_00100")
-LOAF = Organization(uuid="00000000-0000-0000-0000-000000000003", name="Loaf", permalink="loaf",
-                    locations=[PARIS], categories=[BAKERY], employees="c_00001_00010")
+BOLT = Organization(
+    uuid="00000000-0000-0000-0000-000000000002",
+    name="Bolt Data",
+    permalink="bolt-data",
+    locations=[BERLIN, GERMANY],
+    categories=[ANALYTICS],
+    employees="c_00051_00100",
+)
+LOAF = Organization(
+    uuid="00000000-0000-0000-0000-000000000003",
+    name="Loaf",
+    permalink="loaf",
+    locations=[PARIS],
+    categories=[BAKERY],
+    employees="c_00001_00010",
+)
 
 LOCATIONS = {"Berlin": "loc-berlin", "Paris": "loc-paris", "Germany": "loc-de"}
 CATEGORIES = {"Analytics": "cat-analytics", "SaaS": "cat-saas", "Bakery": "cat-bakery"}
@@ -50,8 +69,13 @@ def cb_settings(server: HTTPServer, **overrides: object):
 
 def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: HTTPServer) -> None:
     fake = fake_crunchbase(httpserver, [ACME, BOLT, LOAF])
-    criteria = Criteria(industry="analytics", geography="Berlin, Germany", keywords=("software",),
-                        filters={"company_size": "11-100"}, enrich=False)
+    criteria = Criteria(
+        industry="analytics",
+        geography="Berlin, Germany",
+        keywords=("software",),
+        filters={"company_size": "11-100"},
+        enrich=False,
+    )
     outcome = run(criteria, ["crunchbase"], cb_settings(httpserver))
     assert outcome.error("crunchbase") == ""
     [search] = fake.calls("/api/v4/searches/organizations")
@@ -59,12 +83,24 @@ def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: 
     assert search.body["field_ids"] == crunchbase.FIELD_IDS
     assert search.body["query"] == [
         {"type": "predicate", "field_id": "facet_ids", "operator_id": "includes", "values": ["company"]},
-        {"type": "predicate", "field_id": "location_identifiers", "operator_id": "includes",
-         "values": ["loc-berlin"]},
-        {"type": "predicate", "field_id": "categories", "operator_id": "includes",
-         "values": ["cat-analytics"]},
-        {"type": "predicate", "field_id": "num_employees_enum", "operator_id": "includes",
-         "values": ["c_00011_00050", "c_00051_00100"]},
+        {
+            "type": "predicate",
+            "field_id": "location_identifiers",
+            "operator_id": "includes",
+            "values": ["loc-berlin"],
+        },
+        {
+            "type": "predicate",
+            "field_id": "categories",
+            "operator_id": "includes",
+            "values": ["cat-analytics"],
+        },
+        {
+            "type": "predicate",
+            "field_id": "num_employees_enum",
+            "operator_id": "includes",
+            "values": ["c_00011_00050", "c_00051_00100"],
+        },
     ]
     acme, bolt = outcome.leads("crunchbase")
     assert acme.source == "crunchbase"
@@ -84,14 +120,24 @@ def test_it_searches_with_resolved_predicates_and_maps_the_entities(httpserver: 
     assert (bolt.company_name, bolt.website, bolt.email, bolt.phone) == ("Bolt Data", "", "", "")
 
 
-def test_it_pages_with_after_id_until_max_results(httpserver: HTTPServer,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_pages_with_after_id_until_max_results(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(crunchbase, "PAGE_SIZE", 2)
-    orgs = [Organization(uuid=f"00000000-0000-0000-0000-{n:012d}", name=f"Firm {n}", permalink=f"firm-{n}",
-                         locations=[PARIS], categories=[BAKERY]) for n in range(1, 8)]
+    orgs = [
+        Organization(
+            uuid=f"00000000-0000-0000-0000-{n:012d}",
+            name=f"Firm {n}",
+            permalink=f"firm-{n}",
+            locations=[PARIS],
+            categories=[BAKERY],
+        )
+        for n in range(1, 8)
+    ]
     fake = fake_crunchbase(httpserver, orgs)
-    outcome = run(Criteria(industry="bakery", max_results=5, enrich=False), ["crunchbase"],
-                  cb_settings(httpserver))
+    outcome = run(
+        Criteria(industry="bakery", max_results=5, enrich=False), ["crunchbase"], cb_settings(httpserver)
+    )
     assert [lead.company_name for lead in outcome.leads("crunchbase")] == [f"Firm {n}" for n in range(1, 6)]
     assert [len(batch) for batch in outcome.batches["crunchbase"]] == [2, 2, 1]
     bodies = [call.body for call in fake.calls("/api/v4/searches/organizations")]
@@ -109,8 +155,11 @@ def test_it_stops_when_the_results_end(httpserver: HTTPServer, monkeypatch: pyte
 
 def test_an_unknown_geography_warns_and_searches_nothing(httpserver: HTTPServer) -> None:
     fake = fake_crunchbase(httpserver, [ACME])
-    outcome = run(Criteria(industry="analytics", geography="Atlantis", enrich=False), ["crunchbase"],
-                  cb_settings(httpserver))
+    outcome = run(
+        Criteria(industry="analytics", geography="Atlantis", enrich=False),
+        ["crunchbase"],
+        cb_settings(httpserver),
+    )
     assert outcome.leads("crunchbase") == [] and outcome.error("crunchbase") == ""
     assert "no location 'Atlantis'" in outcome.warnings[0].message
     assert not fake.calls("/api/v4/searches/organizations")
@@ -118,11 +167,17 @@ def test_an_unknown_geography_warns_and_searches_nothing(httpserver: HTTPServer)
 
 def test_the_parts_of_a_geography_are_tried_most_specific_first(httpserver: HTTPServer) -> None:
     fake = fake_crunchbase(httpserver, [LOAF])
-    outcome = run(Criteria(industry="bakery", geography="Paris, Ile-de-France, France", enrich=False),
-                  ["crunchbase"], cb_settings(httpserver))
+    outcome = run(
+        Criteria(industry="bakery", geography="Paris, Ile-de-France, France", enrich=False),
+        ["crunchbase"],
+        cb_settings(httpserver),
+    )
     assert [lead.company_name for lead in outcome.leads("crunchbase")] == ["Loaf"]
-    lookups = [call.args["query"] for call in fake.calls("/api/v4/autocompletes")
-               if call.args["collection_ids"] == "locations"]
+    lookups = [
+        call.args["query"]
+        for call in fake.calls("/api/v4/autocompletes")
+        if call.args["collection_ids"] == "locations"
+    ]
     assert lookups == ["Paris, Ile-de-France, France", "Paris"]
 
 
@@ -131,8 +186,11 @@ def test_missing_key_and_refused_key_are_configuration_errors(httpserver: HTTPSe
     assert outcome.finished["crunchbase"].configuration_error
     assert outcome.error("crunchbase") == "crunchbase needs CRUNCHBASE_API_KEY"
     fake = fake_crunchbase(httpserver, [ACME])
-    outcome = run(Criteria(industry="analytics"), ["crunchbase"],
-                  cb_settings(httpserver, crunchbase_api_key="wrong-key"))
+    outcome = run(
+        Criteria(industry="analytics"),
+        ["crunchbase"],
+        cb_settings(httpserver, crunchbase_api_key="wrong-key"),
+    )
     assert outcome.finished["crunchbase"].configuration_error and "HTTP 401" in outcome.error("crunchbase")
     assert len(fake.received) == 1
 
@@ -151,8 +209,11 @@ def test_429_is_waited_for_and_malformed_json_is_an_error(httpserver: HTTPServer
 
 def test_a_bad_company_size_is_a_configuration_error(httpserver: HTTPServer) -> None:
     fake_crunchbase(httpserver, [ACME])
-    outcome = run(Criteria(industry="analytics", filters={"company_size": "huge"}), ["crunchbase"],
-                  cb_settings(httpserver))
+    outcome = run(
+        Criteria(industry="analytics", filters={"company_size": "huge"}),
+        ["crunchbase"],
+        cb_settings(httpserver),
+    )
     assert outcome.finished["crunchbase"].configuration_error and "huge" in outcome.error("crunchbase")
 
 

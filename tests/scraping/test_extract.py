@@ -19,11 +19,14 @@ from scraping.types import Criteria
 SITE = "https://www.acme-analytics.com.au/"
 
 
-def lead_of(*bodies: str, geography: str = "Sydney, Australia", keywords: tuple[str, ...] = (),
-            site: str = SITE):
+def lead_of(
+    *bodies: str, geography: str = "Sydney, Australia", keywords: tuple[str, ...] = (), site: str = SITE
+):
     region = region_for(geography, site)
-    pages = [parse_page(body, site if index == 0 else f"{site}page{index}", region)
-             for index, body in enumerate(bodies)]
+    pages = [
+        parse_page(body, site if index == 0 else f"{site}page{index}", region)
+        for index, body in enumerate(bodies)
+    ]
     return build_lead(pages, Criteria(geography=geography, keywords=keywords), site)
 
 
@@ -60,18 +63,23 @@ def test_name_falls_back_to_og_site_name_then_title_then_footer():
     assert lead_of(og_page).company_name == "Acme"
     assert lead_of("<title>Home | Acme Analytics</title>").company_name == "Acme Analytics"
     assert lead_of("<title>Welcome to Acme Analytics</title>").company_name == "Acme Analytics"
-    assert lead_of("<title>Home</title><footer>(c) 2025 Acme Analytics Pty Ltd</footer>").company_name \
+    assert (
+        lead_of("<title>Home</title><footer>(c) 2025 Acme Analytics Pty Ltd</footer>").company_name
         == "Acme Analytics Pty Ltd"
+    )
 
 
-@pytest.mark.parametrize("title,expected", [
-    ("Home | Acme Analytics", "Acme Analytics"),
-    ("Acme Analytics - Home", "Acme Analytics"),
-    ("Contact us – Acme", "Acme"),
-    ("Welcome to Acme Analytics", "Acme Analytics"),
-    ("Startseite - Müller Maschinenbau", "Müller Maschinenbau"),
-    ("Inicio", ""),
-])
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        ("Home | Acme Analytics", "Acme Analytics"),
+        ("Acme Analytics - Home", "Acme Analytics"),
+        ("Contact us – Acme", "Acme"),
+        ("Welcome to Acme Analytics", "Acme Analytics"),
+        ("Startseite - Müller Maschinenbau", "Müller Maschinenbau"),
+        ("Inicio", ""),
+    ],
+)
 def test_titles_are_cleaned(title, expected):
     assert clean_title(title) == expected
 
@@ -84,17 +92,24 @@ def test_emails_from_mailto_text_entities_and_json_ld():
     <p>info@acme-analytics.com.au</p><p>press&#64;acme-analytics.com.au</p>
     <script type="application/ld+json">
     {"@type":"Organization","email":"mailto:jobs@acme-analytics.com.au"}</script>""")
-    assert set(lead.emails) == {"sales@acme-analytics.com.au", "info@acme-analytics.com.au",
-                                "press@acme-analytics.com.au", "jobs@acme-analytics.com.au"}
+    assert set(lead.emails) == {
+        "sales@acme-analytics.com.au",
+        "info@acme-analytics.com.au",
+        "press@acme-analytics.com.au",
+        "jobs@acme-analytics.com.au",
+    }
 
 
-@pytest.mark.parametrize("text", [
-    "info [at] acme-analytics [dot] com [dot] au",
-    "info(at)acme-analytics.com.au",
-    "info {at} acme-analytics {dot} com {dot} au",
-    "info (at) acme-analytics (dot) com (dot) au",
-    "info at acme-analytics dot com dot au",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "info [at] acme-analytics [dot] com [dot] au",
+        "info(at)acme-analytics.com.au",
+        "info {at} acme-analytics {dot} com {dot} au",
+        "info (at) acme-analytics (dot) com (dot) au",
+        "info at acme-analytics dot com dot au",
+    ],
+)
 def test_obfuscated_emails_are_read(text):
     assert lead_of(f"<p>Write to {text}.</p>").emails == ["info@acme-analytics.com.au"]
 
@@ -105,15 +120,18 @@ def test_the_words_only_form_needs_the_sites_own_domain():
 
 
 def test_bracketed_form_is_taken_for_another_domain_when_the_site_has_none_of_its_own():
-    assert lead_of("<p>Bookings: bookings [at] agency-bookings [dot] com</p>").emails == \
-        ["bookings@agency-bookings.com"]
+    assert lead_of("<p>Bookings: bookings [at] agency-bookings [dot] com</p>").emails == [
+        "bookings@agency-bookings.com"
+    ]
 
 
 def test_cloudflare_protected_emails_are_decoded():
     encoded = cf("hello@acme-analytics.com.au")
     assert decode_cfemail(encoded) == "hello@acme-analytics.com.au"
-    lead = lead_of(f'<a href="/cdn-cgi/l/email-protection#{encoded}"><span class="__cf_email__" '
-                   f'data-cfemail="{encoded}">[email&#160;protected]</span></a>')
+    lead = lead_of(
+        f'<a href="/cdn-cgi/l/email-protection#{encoded}"><span class="__cf_email__" '
+        f'data-cfemail="{encoded}">[email&#160;protected]</span></a>'
+    )
     assert lead.emails == ["hello@acme-analytics.com.au"]
 
 
@@ -169,20 +187,41 @@ def test_labelled_fax_numbers_are_not_phones():
     assert lead.phones == ["+61290001234"]
 
 
-@pytest.mark.parametrize("text", [
-    "Published 15/03/2024", "Updated 2024-03-15", "Version 2.10.4", "v10.2.33.1",
-    "Order #100234567", "Invoice no. 20240315-0042", "ABN 12 345 678 901", "ACN 123 456 789",
-    "USt-IdNr.: DE 123456789", "VAT GB 123 4567 89", "Company No. 09876543", "1998-2025",
-    "IBAN DE89 3704 0044 0532 0130 00",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Published 15/03/2024",
+        "Updated 2024-03-15",
+        "Version 2.10.4",
+        "v10.2.33.1",
+        "Order #100234567",
+        "Invoice no. 20240315-0042",
+        "ABN 12 345 678 901",
+        "ACN 123 456 789",
+        "USt-IdNr.: DE 123456789",
+        "VAT GB 123 4567 89",
+        "Company No. 09876543",
+        "1998-2025",
+        "IBAN DE89 3704 0044 0532 0130 00",
+    ],
+)
 def test_dates_versions_and_registration_numbers_are_not_phones(text):
     assert lead_of(f"<p>{text}</p>").phones == []
 
 
-@pytest.mark.parametrize("geography,expected", [
-    ("Sydney, Australia", "AU"), ("London, UK", "GB"), ("Berlin", "DE"), ("Madrid, España", "ES"),
-    ("Austin, Texas", "US"), ("Zürich, Schweiz", "CH"), ("somewhere, NZ", "NZ"), ("", None),
-])
+@pytest.mark.parametrize(
+    "geography,expected",
+    [
+        ("Sydney, Australia", "AU"),
+        ("London, UK", "GB"),
+        ("Berlin", "DE"),
+        ("Madrid, España", "ES"),
+        ("Austin, Texas", "US"),
+        ("Zürich, Schweiz", "CH"),
+        ("somewhere, NZ", "NZ"),
+        ("", None),
+    ],
+)
 def test_geography_gives_the_phone_region(geography, expected):
     assert region_for(geography) == expected
 
@@ -196,26 +235,31 @@ def test_the_sites_country_domain_gives_the_region_without_a_geography():
 # --- socials ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url,expected", [
-    ("https://www.linkedin.com/company/acme-analytics/about/",
-     ("linkedin", "https://www.linkedin.com/company/acme-analytics")),
-    ("https://au.linkedin.com/in/jane-citizen", ("person", "https://www.linkedin.com/in/jane-citizen")),
-    ("https://twitter.com/AcmeAnalytics", ("twitter", "https://x.com/acmeanalytics")),
-    ("https://x.com/acme?lang=en", ("twitter", "https://x.com/acme")),
-    ("https://m.facebook.com/AcmeAU/", ("facebook", "https://www.facebook.com/acmeau")),
-    ("https://instagram.com/acme.au", ("instagram", "https://www.instagram.com/acme.au")),
-    ("https://www.youtube.com/@Acme", ("youtube", "https://www.youtube.com/@acme")),
-    ("https://www.youtube.com/channel/UC123abc", ("youtube", "https://www.youtube.com/channel/UC123abc")),
-    ("https://github.com/acme/pipeline", ("github", "https://github.com/acme")),
-    ("https://www.facebook.com/sharer/sharer.php?u=x", None),
-    ("https://www.facebook.com/sharer.php?u=x", None),
-    ("https://twitter.com/intent/tweet?url=x", None),
-    ("https://twitter.com/share?url=x", None),
-    ("https://www.linkedin.com/shareArticle?mini=true", None),
-    ("https://www.youtube.com/watch?v=abc", None),
-    ("https://www.instagram.com/p/Cxyz/", None),
-    ("https://notlinkedin.com/company/acme", None),
-])
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        (
+            "https://www.linkedin.com/company/acme-analytics/about/",
+            ("linkedin", "https://www.linkedin.com/company/acme-analytics"),
+        ),
+        ("https://au.linkedin.com/in/jane-citizen", ("person", "https://www.linkedin.com/in/jane-citizen")),
+        ("https://twitter.com/AcmeAnalytics", ("twitter", "https://x.com/acmeanalytics")),
+        ("https://x.com/acme?lang=en", ("twitter", "https://x.com/acme")),
+        ("https://m.facebook.com/AcmeAU/", ("facebook", "https://www.facebook.com/acmeau")),
+        ("https://instagram.com/acme.au", ("instagram", "https://www.instagram.com/acme.au")),
+        ("https://www.youtube.com/@Acme", ("youtube", "https://www.youtube.com/@acme")),
+        ("https://www.youtube.com/channel/UC123abc", ("youtube", "https://www.youtube.com/channel/UC123abc")),
+        ("https://github.com/acme/pipeline", ("github", "https://github.com/acme")),
+        ("https://www.facebook.com/sharer/sharer.php?u=x", None),
+        ("https://www.facebook.com/sharer.php?u=x", None),
+        ("https://twitter.com/intent/tweet?url=x", None),
+        ("https://twitter.com/share?url=x", None),
+        ("https://www.linkedin.com/shareArticle?mini=true", None),
+        ("https://www.youtube.com/watch?v=abc", None),
+        ("https://www.instagram.com/p/Cxyz/", None),
+        ("https://notlinkedin.com/company/acme", None),
+    ],
+)
 def test_social_links_become_canonical_profiles(url, expected):
     assert social_profile(url) == expected
 
@@ -239,20 +283,26 @@ def test_an_agencys_profiles_are_not_the_companys():
 
 
 def test_address_from_json_ld_postal_address_and_location_from_it():
-    lead = lead_of("""<script type="application/ld+json">{"@type":"LocalBusiness","name":"Acme",
+    lead = lead_of(
+        """<script type="application/ld+json">{"@type":"LocalBusiness","name":"Acme",
     "address":{"@type":"PostalAddress","streetAddress":"12 George Street","addressLocality":"Sydney",
-    "addressRegion":"NSW","postalCode":"2000","addressCountry":"AU"}}</script>""", geography="Australia")
+    "addressRegion":"NSW","postalCode":"2000","addressCountry":"AU"}}</script>""",
+        geography="Australia",
+    )
     assert lead.address == "12 George Street, Sydney NSW 2000, AU"
     assert lead.location == "Sydney, AU"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Visit us: 12 George Street, Sydney NSW 2000. Open daily.", "12 George Street, Sydney NSW 2000"),
-    ("Studio: 1 Example Street, London EC1A 1BB", "1 Example Street, London EC1A 1BB"),
-    ("Anfahrt: Industriestraße 12, 70565 Stuttgart", "Industriestraße 12, 70565 Stuttgart"),
-    ("Dirección: Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
-    ("Founded in 2012, 24 people, 3 offices.", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Visit us: 12 George Street, Sydney NSW 2000. Open daily.", "12 George Street, Sydney NSW 2000"),
+        ("Studio: 1 Example Street, London EC1A 1BB", "1 Example Street, London EC1A 1BB"),
+        ("Anfahrt: Industriestraße 12, 70565 Stuttgart", "Industriestraße 12, 70565 Stuttgart"),
+        ("Dirección: Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+        ("Founded in 2012, 24 people, 3 offices.", ""),
+    ],
+)
 def test_address_shaped_text_is_found(text, expected):
     assert find_address(text) == expected
 
@@ -267,22 +317,29 @@ def test_description_from_meta_description():
 
 
 def test_keywords_match_whole_words_ignoring_case_and_accents():
-    assert matched_keywords(["logistica", "Data", "ana"], ["Logística y DATA engineering; analytics"]) \
-        == ["logistica", "Data"]
+    assert matched_keywords(["logistica", "Data", "ana"], ["Logística y DATA engineering; analytics"]) == [
+        "logistica",
+        "Data",
+    ]
 
 
 def test_confidence_follows_the_documented_formula():
-    full = lead_of("""<script type="application/ld+json">{"@type":"Organization","name":"Acme",
+    full = lead_of(
+        """<script type="application/ld+json">{"@type":"Organization","name":"Acme",
     "address":"12 George Street, Sydney NSW 2000"}</script><p>info@acme-analytics.com.au (02) 9000 1234
-    retail</p><a href="https://x.com/acme">x</a>""", keywords=("retail", "mining"))
+    retail</p><a href="https://x.com/acme">x</a>""",
+        keywords=("retail", "mining"),
+    )
     assert full.confidence == pytest.approx(0.25 + 0.25 + 0.2 + 0.1 + 0.1 + 0.05)
     assert lead_of("<title>Acme</title>").confidence == pytest.approx(0.15 + 0.1)
     assert 0.0 <= lead_of("").confidence <= 1.0
 
 
 def test_malformed_html_is_tolerated():
-    lead = lead_of("<html><p>info@acme-analytics.com.au<div><span><table><tr><td>(02) 9000 1234</b></i>"
-                   "<script>var x = '<p>'")
+    lead = lead_of(
+        "<html><p>info@acme-analytics.com.au<div><span><table><tr><td>(02) 9000 1234</b></i>"
+        "<script>var x = '<p>'"
+    )
     assert lead.emails == ["info@acme-analytics.com.au"] and lead.phones == ["+61290001234"]
 
 

@@ -21,18 +21,26 @@ def searxng(server: HTTPServer):
 
 
 def test_it_keeps_directories_social_networks_news_and_marketplaces_out(httpserver: HTTPServer) -> None:
-    FakeSearxng([
-        result("https://www.yelp.co.uk/biz/acme-analytics-leeds"),
-        result("https://de.linkedin.com/company/acme"),
-        result("https://www.facebook.com/acme"),
-        result("https://techcrunch.com/2025/01/01/acme-raises"),
-        result("https://www.amazon.de/acme"),
-        result("https://maps.google.com/?cid=1"),
-        result("https://acme-analytics.com/en/", "Acme Analytics – Data consulting in Leeds",
-               "Acme Analytics helps Leeds firms with analytics."),
-    ]).install(httpserver)
-    outcome = run(Criteria(industry="analytics", geography="Leeds", keywords=("analytics", "python"),
-                           enrich=False), ["google"], searxng(httpserver))
+    FakeSearxng(
+        [
+            result("https://www.yelp.co.uk/biz/acme-analytics-leeds"),
+            result("https://de.linkedin.com/company/acme"),
+            result("https://www.facebook.com/acme"),
+            result("https://techcrunch.com/2025/01/01/acme-raises"),
+            result("https://www.amazon.de/acme"),
+            result("https://maps.google.com/?cid=1"),
+            result(
+                "https://acme-analytics.com/en/",
+                "Acme Analytics – Data consulting in Leeds",
+                "Acme Analytics helps Leeds firms with analytics.",
+            ),
+        ]
+    ).install(httpserver)
+    outcome = run(
+        Criteria(industry="analytics", geography="Leeds", keywords=("analytics", "python"), enrich=False),
+        ["google"],
+        searxng(httpserver),
+    )
     [lead] = outcome.leads("google")
     assert lead.source == "google"
     assert lead.company_name == "Acme Analytics"
@@ -45,15 +53,19 @@ def test_it_keeps_directories_social_networks_news_and_marketplaces_out(httpserv
 
 
 def test_it_makes_one_lead_per_registrable_domain(httpserver: HTTPServer) -> None:
-    FakeSearxng([
-        result("https://www.acme.com.au/", "Acme | Home"),
-        result("https://shop.acme.com.au/products", "Acme shop"),
-        result("https://acme.com.au/contact", "Contact Acme"),
-        result("https://bolt.com.au/", "Bolt"),
-    ]).install(httpserver)
+    FakeSearxng(
+        [
+            result("https://www.acme.com.au/", "Acme | Home"),
+            result("https://shop.acme.com.au/products", "Acme shop"),
+            result("https://acme.com.au/contact", "Contact Acme"),
+            result("https://bolt.com.au/", "Bolt"),
+        ]
+    ).install(httpserver)
     outcome = run(Criteria(industry="tools", enrich=False), ["google"], searxng(httpserver))
-    assert [lead.website for lead in outcome.leads("google")] == ["https://www.acme.com.au/",
-                                                                 "https://bolt.com.au/"]
+    assert [lead.website for lead in outcome.leads("google")] == [
+        "https://www.acme.com.au/",
+        "https://bolt.com.au/",
+    ]
 
 
 def test_it_stops_at_max_results_without_asking_for_more_pages(httpserver: HTTPServer) -> None:
@@ -66,8 +78,11 @@ def test_it_stops_at_max_results_without_asking_for_more_pages(httpserver: HTTPS
 
 def test_max_results_is_capped_by_the_setting(httpserver: HTTPServer) -> None:
     FakeSearxng(web_results(50)).install(httpserver)
-    outcome = run(Criteria(industry="tools", max_results=100, enrich=False), ["google"],
-                  make_settings(searxng_url=httpserver.url_for(""), max_results_cap=7))
+    outcome = run(
+        Criteria(industry="tools", max_results=100, enrich=False),
+        ["google"],
+        make_settings(searxng_url=httpserver.url_for(""), max_results_cap=7),
+    )
     assert len(outcome.leads("google")) == 7
 
 

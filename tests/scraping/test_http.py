@@ -7,6 +7,7 @@ import shutil
 import ssl
 import time
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -36,10 +37,28 @@ async def api(settings: ScrapeSettings, method: str, url: str, **kwargs: Any):
 
 # --- the address guard ------------------------------------------------------------------------------
 
-REFUSED_HOSTS = ["127.0.0.1", "localhost", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254",
-                 "[::1]", "[::ffff:127.0.0.1]", "0.0.0.0", "2130706433", "0x7f000001", "127.1", "[::]",
-                 "100.64.0.1", "224.0.0.1", "240.0.0.1", "[fe80::1]", "[fc00::1]", "[64:ff9b::7f00:1]",
-                 "[2002:7f00:1::]"]
+REFUSED_HOSTS = [
+    "127.0.0.1",
+    "localhost",
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "[::1]",
+    "[::ffff:127.0.0.1]",
+    "0.0.0.0",
+    "2130706433",
+    "0x7f000001",
+    "127.1",
+    "[::]",
+    "100.64.0.1",
+    "224.0.0.1",
+    "240.0.0.1",
+    "[fe80::1]",
+    "[fc00::1]",
+    "[64:ff9b::7f00:1]",
+    "[2002:7f00:1::]",
+]
 
 
 @pytest.mark.parametrize("host", REFUSED_HOSTS)
@@ -65,23 +84,40 @@ def test_the_guard_refuses_a_name_when_any_of_its_addresses_is_private(server, f
 
 def test_the_guard_sees_through_user_info(server, fake_dns, scrape_settings):
     fake_dns["acme-public.example"] = ["127.0.0.1"]
-    for url in (f"http://evil@127.0.0.1:{server.port}/",
-                f"http://127.0.0.1:{server.port}@acme-public.example/",
-                f"http://user:pass@[::ffff:7f00:1]:{server.port}/"):
+    for url in (
+        f"http://evil@127.0.0.1:{server.port}/",
+        f"http://127.0.0.1:{server.port}@acme-public.example/",
+        f"http://user:pass@[::ffff:7f00:1]:{server.port}/",
+    ):
         with pytest.raises(BlockedURLError):
             run(fetch(scrape_settings, url))
     assert server.log.requests == []
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://files.acme.com/x", "gopher://acme.com/",
-                                 "javascript:alert(1)", "http:///nohost"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://files.acme.com/x",
+        "gopher://acme.com/",
+        "javascript:alert(1)",
+        "http:///nohost",
+    ],
+)
 def test_the_guard_takes_only_http_and_https(scrape_settings, url):
     with pytest.raises(BlockedURLError):
         run(fetch(scrape_settings, url))
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.2:{port}/", "http://10.0.0.1/", "http://[::1]:{port}/",
-                                    "http://rebound.example:{port}/"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.2:{port}/",
+        "http://10.0.0.1/",
+        "http://[::1]:{port}/",
+        "http://rebound.example:{port}/",
+    ],
+)
 def test_the_guard_checks_every_redirect_hop(server, fake_dns, scrape_settings, target):
     # The test server's own address is let through exactly; the redirect's target is not.
     fake_dns["rebound.example"] = ["127.0.0.2"]
@@ -92,7 +128,8 @@ def test_the_guard_checks_every_redirect_hop(server, fake_dns, scrape_settings, 
 
 
 def test_the_client_connects_to_the_address_it_checked_and_keeps_the_host_header(
-        server, fake_dns, scrape_settings, monkeypatch):
+    server, fake_dns, scrape_settings, monkeypatch
+):
     # A rebinding name answers a harmless address first and a private one afterwards: only one
     # lookup happens per connection, and the request goes to the address that lookup gave.
     answers = iter([["127.0.0.1"]] + [["10.0.0.1"]] * 10)
@@ -124,9 +161,11 @@ def test_tls_uses_the_host_name_while_connecting_to_the_checked_address(tmp_path
     fake_dns["other-name.example"] = ["127.0.0.1"]
     tls_server.route(host, "/", body="<html><body>over TLS</body></html>")
     try:
+
         async def get(url: str):
-            async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"},
-                                  ssl_context=client_tls) as http:
+            async with HttpClient(
+                scrape_settings, allowed_addresses={"127.0.0.1"}, ssl_context=client_tls
+            ) as http:
                 return await http.fetch_page(url)
 
         page = run(get(tls_server.url(host, "/")))
@@ -156,26 +195,36 @@ def test_literal_ip_reads_every_form_a_resolver_accepts():
 
 def test_robots_txt_disallowed_pages_are_refused_and_never_requested(server, fake_dns, scrape_settings):
     with pytest.raises(BlockedURLError, match="robots.txt disallows"):
-        run(fetch(scrape_settings, server.url("www.acme-analytics.com.au", "/private/contact-archive"),
-                  allowed={"127.0.0.1"}))
+        run(
+            fetch(
+                scrape_settings,
+                server.url("www.acme-analytics.com.au", "/private/contact-archive"),
+                allowed={"127.0.0.1"},
+            )
+        )
     assert server.log.paths("www.acme-analytics.com.au") == ["/robots.txt"]
 
 
 def test_robots_txt_crawl_delay_spaces_requests(server, fake_dns, scrape_settings):
     fake_dns["slow-robots.example"] = ["127.0.0.1"]
-    server.route("slow-robots.example", "/robots.txt", body="User-agent: *\nCrawl-delay: 0.3\n",
-                 content_type="text/plain")
+    server.route(
+        "slow-robots.example",
+        "/robots.txt",
+        body="User-agent: *\nCrawl-delay: 0.3\n",
+        content_type="text/plain",
+    )
     for path in ("/a", "/b", "/c"):
         server.route("slow-robots.example", path, body="<html><body>ok</body></html>")
 
     async def main() -> None:
         async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"}) as http:
-            await asyncio.gather(*(http.fetch_page(server.url("slow-robots.example", path))
-                                   for path in ("/a", "/b", "/c")))
+            await asyncio.gather(
+                *(http.fetch_page(server.url("slow-robots.example", path)) for path in ("/a", "/b", "/c"))
+            )
 
     run(main())
     starts = [moment for host, moment in server.log.started if host == "slow-robots.example"][1:]
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(starts)]
     assert len(gaps) == 2 and min(gaps) >= 0.25  # spaced 0.3 s at the client; arrival jitters
 
 
@@ -189,8 +238,9 @@ def test_the_per_host_and_total_caps_hold_at_the_server(server, fake_dns, scrape
 
     async def main() -> None:
         async with HttpClient(capped, allowed_addresses={"127.0.0.1"}) as http:
-            await asyncio.gather(*(http.fetch_page(server.url(host, f"/p{page}")) for host in hosts
-                                   for page in range(5)))
+            await asyncio.gather(
+                *(http.fetch_page(server.url(host, f"/p{page}")) for host in hosts for page in range(5))
+            )
 
     run(main())
     assert max(server.log.max_in_flight.values()) == 2
@@ -207,18 +257,25 @@ def test_the_per_host_delay_spaces_request_starts(server, fake_dns, scrape_setti
 
     run(main())
     starts = [moment for host, moment in server.log.started if host == SITE]
-    assert all(later - earlier >= 0.07 for earlier, later in zip(starts, starts[1:]))  # 0.1 s, less jitter
+    assert all(later - earlier >= 0.07 for earlier, later in pairwise(starts))  # 0.1 s, less jitter
 
 
 # --- retries, caps, redirects, content ------------------------------------------------------------
 
 
 def test_a_503_with_retry_after_is_retried_after_the_capped_wait(server, fake_dns, scrape_settings):
-    server.route(SITE, "/busy", fail_times=1, status_when_failing=503, retry_after="5",
-                 body="<html><body>ready</body></html>")
+    server.route(
+        SITE,
+        "/busy",
+        fail_times=1,
+        status_when_failing=503,
+        retry_after="5",
+        body="<html><body>ready</body></html>",
+    )
     started = time.monotonic()
-    page = run(fetch(replace(scrape_settings, max_retry_after=0.3), server.url(SITE, "/busy"),
-                     allowed={"127.0.0.1"}))
+    page = run(
+        fetch(replace(scrape_settings, max_retry_after=0.3), server.url(SITE, "/busy"), allowed={"127.0.0.1"})
+    )
     assert "ready" in page.text
     assert 0.3 <= time.monotonic() - started < 2
     assert server.log.paths(SITE).count("/busy") == 2
@@ -235,12 +292,14 @@ def test_redirects_are_followed_up_to_the_limit(server, fake_dns, scrape_setting
     for hop in range(7):
         server.route(SITE, f"/hop{hop}", status=301, location=f"/hop{hop + 1}")
     server.route(SITE, "/hop7", body="<html><body>arrived</body></html>")
-    page = run(fetch(replace(scrape_settings, max_redirects=7), server.url(SITE, "/hop0"),
-                     allowed={"127.0.0.1"}))
+    page = run(
+        fetch(replace(scrape_settings, max_redirects=7), server.url(SITE, "/hop0"), allowed={"127.0.0.1"})
+    )
     assert page.url.endswith("/hop7") and len(page.redirects) == 7
     with pytest.raises(ScrapeError, match="more than 5 redirects"):
-        run(fetch(replace(scrape_settings, max_redirects=5), server.url(SITE, "/hop0"),
-                  allowed={"127.0.0.1"}))
+        run(
+            fetch(replace(scrape_settings, max_redirects=5), server.url(SITE, "/hop0"), allowed={"127.0.0.1"})
+        )
 
 
 def test_a_redirect_loop_is_cut(server, fake_dns, scrape_settings):
@@ -253,21 +312,34 @@ def test_the_size_cap_stops_reading_a_stream_and_refuses_a_declared_size(server,
         run(fetch(scrape_settings, server.url("www.trapdoor-tools.com", "/about"), allowed={"127.0.0.1"}))
     server.route(SITE, "/declared", body="<html>" + "x" * 5000 + "</html>")
     with pytest.raises(ScrapeError, match="declares"):
-        run(fetch(replace(scrape_settings, max_response_bytes=1000), server.url(SITE, "/declared"),
-                  allowed={"127.0.0.1"}))
+        run(
+            fetch(
+                replace(scrape_settings, max_response_bytes=1000),
+                server.url(SITE, "/declared"),
+                allowed={"127.0.0.1"},
+            )
+        )
 
 
 def test_only_html_is_taken(server, fake_dns, scrape_settings):
     with pytest.raises(ScrapeError, match="not HTML"):
-        run(fetch(scrape_settings, server.url("www.trapdoor-tools.com", "/contact-card"),
-                  allowed={"127.0.0.1"}))
+        run(
+            fetch(
+                scrape_settings, server.url("www.trapdoor-tools.com", "/contact-card"), allowed={"127.0.0.1"}
+            )
+        )
 
 
 def test_a_slow_page_times_out(server, fake_dns, scrape_settings):
     started = time.monotonic()
     with pytest.raises(ScrapeError, match="timeout"):
-        run(fetch(replace(scrape_settings, retries=0), server.url("www.trapdoor-tools.com", "/team"),
-                  allowed={"127.0.0.1"}))
+        run(
+            fetch(
+                replace(scrape_settings, retries=0),
+                server.url("www.trapdoor-tools.com", "/team"),
+                allowed={"127.0.0.1"},
+            )
+        )
     assert time.monotonic() - started < 2.0  # the page answers after 3 s
 
 
@@ -277,20 +349,24 @@ def test_an_unreachable_site_says_so(fake_dns, scrape_settings):
 
 
 def test_the_windows_1252_page_reads_correctly(server, fake_dns, scrape_settings):
-    page = run(fetch(scrape_settings, server.url("www.mueller-maschinenbau.de", "/impressum"),
-                     allowed={"127.0.0.1"}))
+    page = run(
+        fetch(scrape_settings, server.url("www.mueller-maschinenbau.de", "/impressum"), allowed={"127.0.0.1"})
+    )
     assert "Industriestraße 12" in page.text and "Jürgen Weiß" in page.text
     assert page.encoding == "cp1252"
 
 
-@pytest.mark.parametrize("body,content_type,expected", [
-    ("“Señor Muñoz”".encode("cp1252"), "text/html; charset=ISO-8859-1", "“Señor Muñoz”"),
-    ('<meta charset="windows-1252"><p>Müller €</p>'.encode("cp1252"), "text/html", "Müller €"),
-    ("<p>Straße</p>".encode("utf-8"), "text/html", "Straße"),
-    (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "text/html; charset=latin-1", "café"),
-    ("<p>Señor Muñoz, España, año</p>".encode("cp1252"), "", "Señor Muñoz, España, año"),
-    ("<p>Müller</p>".encode("utf-8"), "text/html; charset=nonsense", "Müller"),
-])
+@pytest.mark.parametrize(
+    "body,content_type,expected",
+    [
+        ("“Señor Muñoz”".encode("cp1252"), "text/html; charset=ISO-8859-1", "“Señor Muñoz”"),
+        ('<meta charset="windows-1252"><p>Müller €</p>'.encode("cp1252"), "text/html", "Müller €"),
+        ("<p>Straße</p>".encode(), "text/html", "Straße"),
+        (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "text/html; charset=latin-1", "café"),
+        ("<p>Señor Muñoz, España, año</p>".encode("cp1252"), "", "Señor Muñoz, España, año"),
+        ("<p>Müller</p>".encode(), "text/html; charset=nonsense", "Müller"),
+    ],
+)
 def test_decoding_follows_bom_header_meta_then_a_guess(body, content_type, expected):
     text, _ = decode_body(body, content_type)
     assert expected in text
@@ -316,8 +392,15 @@ def test_request_api_returns_parsed_json_without_robots_txt(api_host, scrape_set
 
 def test_request_api_posts_json(api_host, scrape_settings):
     api_host.route(API, "/v4/searches", json={"count": 0, "entities": []})
-    response = run(api(scrape_settings, "POST", api_host.url(API, "/v4/searches"), json={"limit": 5},
-                       headers={"X-cb-user-key": "k3y-s3cret-value"}))
+    response = run(
+        api(
+            scrape_settings,
+            "POST",
+            api_host.url(API, "/v4/searches"),
+            json={"limit": 5},
+            headers={"X-cb-user-key": "k3y-s3cret-value"},
+        )
+    )
     assert response.data["count"] == 0
 
 
@@ -325,18 +408,31 @@ def test_request_api_posts_json(api_host, scrape_settings):
 def test_refused_credentials_are_a_configuration_error_without_the_secret(api_host, scrape_settings, status):
     api_host.route(API, "/v1/search", status=status, json={"error": "bad key sk-live-123456"})
     with pytest.raises(ConfigurationError) as caught:
-        run(api(scrape_settings, "GET", api_host.url(API, "/v1/search"), params={"api_key": "sk-live-123456"},
-                headers={"Authorization": "Bearer sk-live-123456"}))
+        run(
+            api(
+                scrape_settings,
+                "GET",
+                api_host.url(API, "/v1/search"),
+                params={"api_key": "sk-live-123456"},
+                headers={"Authorization": "Bearer sk-live-123456"},
+            )
+        )
     assert API in str(caught.value) and str(status) in str(caught.value)
     assert "sk-live-123456" not in str(caught.value)
 
 
 def test_other_client_errors_carry_status_and_a_redacted_excerpt(api_host, scrape_settings):
-    api_host.route(API, "/v1/search", status=422, content_type="application/json",
-                   body='{"error": "invalid query for key sk-live-123456: count must be <= 20"}')
+    api_host.route(
+        API,
+        "/v1/search",
+        status=422,
+        content_type="application/json",
+        body='{"error": "invalid query for key sk-live-123456: count must be <= 20"}',
+    )
     with pytest.raises(ScrapeError) as caught:
-        run(api(scrape_settings, "GET", api_host.url(API, "/v1/search"),
-                params={"api_key": "sk-live-123456"}))
+        run(
+            api(scrape_settings, "GET", api_host.url(API, "/v1/search"), params={"api_key": "sk-live-123456"})
+        )
     message = str(caught.value)
     assert "HTTP 422" in message and "count must be <= 20" in message
     assert "sk-live-123456" not in message and "api_key" not in message
@@ -350,8 +446,9 @@ def test_malformed_json_is_a_scrape_error(api_host, scrape_settings):
 
 
 def test_429_waits_for_retry_after_then_succeeds(api_host, scrape_settings):
-    api_host.route(API, "/v1/search", fail_times=1, status_when_failing=429, retry_after="0",
-                   json={"ok": True})
+    api_host.route(
+        API, "/v1/search", fail_times=1, status_when_failing=429, retry_after="0", json={"ok": True}
+    )
     response = run(api(scrape_settings, "GET", api_host.url(API, "/v1/search")))
     assert response.data == {"ok": True}
     assert len(api_host.log.requests) == 2

@@ -15,8 +15,13 @@ from scraping.types import Criteria
 from tests.scraping.fakes import make_settings, run
 from tests.scraping.fakes.providers import FakeBrave, FakeSearxng, FakeSerpApi, web_results
 
-CRITERIA = Criteria(industry="data analytics", geography="Berlin, Germany", keywords=("analytics",),
-                    max_results=100, enrich=False)
+CRITERIA = Criteria(
+    industry="data analytics",
+    geography="Berlin, Germany",
+    keywords=("analytics",),
+    max_results=100,
+    enrich=False,
+)
 
 
 def searxng(server: HTTPServer, **overrides: object):
@@ -175,8 +180,7 @@ def test_brave_offset_counts_pages_and_token_goes_in_the_header(httpserver: HTTP
 def test_brave_stops_at_offset_9(httpserver: HTTPServer) -> None:
     fake = FakeBrave(web_results(260))
     fake.install(httpserver)
-    outcome = run(Criteria(industry="bakery", max_results=500, enrich=False), ["google"],
-                  brave(httpserver))
+    outcome = run(Criteria(industry="bakery", max_results=500, enrich=False), ["google"], brave(httpserver))
     assert outcome.error("google") == ""
     assert len(outcome.leads("google")) == 200
     assert [call.args["offset"] for call in fake.received][-1] == "9"
@@ -211,9 +215,13 @@ def test_searxng_is_preferred_then_serpapi_then_brave(httpserver: HTTPServer) ->
     searx, serp, brv = FakeSearxng(web_results(1)), FakeSerpApi(web_results(1)), FakeBrave(web_results(1))
     for fake in (searx, serp, brv):
         fake.install(httpserver)
-    everything = make_settings(searxng_url=httpserver.url_for(""), serpapi_api_key="serp-key",
-                          serpapi_url=httpserver.url_for(""), brave_api_key="brave-key",
-                          brave_url=httpserver.url_for(""))
+    everything = make_settings(
+        searxng_url=httpserver.url_for(""),
+        serpapi_api_key="serp-key",
+        serpapi_url=httpserver.url_for(""),
+        brave_api_key="brave-key",
+        brave_url=httpserver.url_for(""),
+    )
     run(CRITERIA, ["google"], everything)
     assert searx.received and not serp.received and not brv.received
     run(CRITERIA, ["google"], make_settings(**{**everything.__dict__, "search_backend": "brave"}))
@@ -233,8 +241,10 @@ def test_a_chosen_backend_without_its_key_is_a_configuration_error() -> None:
 def test_the_query_is_the_search_query_else_industry_geography_keywords() -> None:
     own_query = Criteria(search_query="  tax  advisers  Leeds ", industry="x")
     assert criteria_query(own_query) == "tax advisers Leeds"
-    assert criteria_query(Criteria(industry="bakery", geography="Lyon", keywords=("bio", "vegan"))) == \
-        "bakery Lyon bio vegan"
+    assert (
+        criteria_query(Criteria(industry="bakery", geography="Lyon", keywords=("bio", "vegan")))
+        == "bakery Lyon bio vegan"
+    )
     assert criteria_query(Criteria()) == ""
 
 

@@ -35,10 +35,12 @@ BOLT_HOME = """<html><head><title>Bolt Data – Datenberatung</title></head><bod
 
 @pytest.fixture
 def sites(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CompanySites, int]]:
-    company_sites = CompanySites({
-        "acme-analytics.de": {"/": ACME_HOME, "/kontakt": ACME_CONTACT},
-        "bolt-data.de": {"/": BOLT_HOME},
-    })
+    company_sites = CompanySites(
+        {
+            "acme-analytics.de": {"/": ACME_HOME, "/kontakt": ACME_CONTACT},
+            "bolt-data.de": {"/": BOLT_HOME},
+        }
+    )
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     company_sites.install(server)
@@ -53,40 +55,76 @@ def sites(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CompanySites, int]]
     server.stop()
 
 
-def test_all_three_sources_find_and_enrich_companies(httpserver: HTTPServer,
-                                                     sites: tuple[CompanySites, int]) -> None:
+def test_all_three_sources_find_and_enrich_companies(
+    httpserver: HTTPServer, sites: tuple[CompanySites, int]
+) -> None:
     company_sites, port = sites
     acme_url = company_sites.url("acme-analytics.de", port)
     bolt_url = company_sites.url("bolt-data.de", port)
-    serpapi = FakeSerpApi([
-        {"url": acme_url, "title": "Home | Acme Analytics", "snippet": "Analytics consultancy in Berlin."},
-        {"url": company_sites.url("acme-analytics.de", port, "/kontakt"), "title": "Kontakt | Acme Analytics",
-         "snippet": "Contact Acme Analytics."},
-        {"url": "https://www.yelp.de/biz/acme-analytics-berlin", "title": "Acme Analytics - Yelp",
-         "snippet": ""},
-        {"url": "https://de.linkedin.com/company/acme-analytics", "title": "Acme Analytics | LinkedIn",
-         "snippet": "Industry: IT Services. Company size: 11-50 employees. Headquarters: Berlin, Berlin."},
-        {"url": bolt_url, "title": "Bolt Data – Datenberatung", "snippet": "Data consulting, Berlin."},
-    ])
+    serpapi = FakeSerpApi(
+        [
+            {
+                "url": acme_url,
+                "title": "Home | Acme Analytics",
+                "snippet": "Analytics consultancy in Berlin.",
+            },
+            {
+                "url": company_sites.url("acme-analytics.de", port, "/kontakt"),
+                "title": "Kontakt | Acme Analytics",
+                "snippet": "Contact Acme Analytics.",
+            },
+            {
+                "url": "https://www.yelp.de/biz/acme-analytics-berlin",
+                "title": "Acme Analytics - Yelp",
+                "snippet": "",
+            },
+            {
+                "url": "https://de.linkedin.com/company/acme-analytics",
+                "title": "Acme Analytics | LinkedIn",
+                "snippet": "Industry: IT Services. Company size: 11-50 employees. "
+                "Headquarters: Berlin, Berlin.",
+            },
+            {"url": bolt_url, "title": "Bolt Data – Datenberatung", "snippet": "Data consulting, Berlin."},
+        ]
+    )
     serpapi.install(httpserver)
     cb = FakeCrunchbase(
-        [Organization(uuid="00000000-0000-0000-0000-000000000001", name="Acme Analytics",
-                      permalink="acme-analytics", website=acme_url,
-                      locations=[{"uuid": "loc-berlin", "value": "Berlin", "location_type": "city"}],
-                      categories=[{"uuid": "cat-analytics", "value": "Analytics"}], employees="c_00011_00050",
-                      email="sales@acme-analytics.de")],
-        locations={"Berlin": "loc-berlin"}, categories={"Analytics": "cat-analytics"})
+        [
+            Organization(
+                uuid="00000000-0000-0000-0000-000000000001",
+                name="Acme Analytics",
+                permalink="acme-analytics",
+                website=acme_url,
+                locations=[{"uuid": "loc-berlin", "value": "Berlin", "location_type": "city"}],
+                categories=[{"uuid": "cat-analytics", "value": "Analytics"}],
+                employees="c_00011_00050",
+                email="sales@acme-analytics.de",
+            )
+        ],
+        locations={"Berlin": "loc-berlin"},
+        categories={"Analytics": "cat-analytics"},
+    )
     cb.install(httpserver)
-    scrape_settings = make_settings(serpapi_api_key="serp-key", serpapi_url=httpserver.url_for(""),
-                               crunchbase_api_key="cb-key", crunchbase_url=httpserver.url_for(""))
+    scrape_settings = make_settings(
+        serpapi_api_key="serp-key",
+        serpapi_url=httpserver.url_for(""),
+        crunchbase_api_key="cb-key",
+        crunchbase_url=httpserver.url_for(""),
+    )
 
     started = time.monotonic()
-    outcome = run(Criteria(industry="analytics", geography="Berlin", max_results=10),
-                  ["google", "linkedin", "crunchbase"], scrape_settings)
+    outcome = run(
+        Criteria(industry="analytics", geography="Berlin", max_results=10),
+        ["google", "linkedin", "crunchbase"],
+        scrape_settings,
+    )
 
     assert time.monotonic() - started < 15
-    assert {name: finished.error for name, finished in outcome.finished.items()} == \
-        {"google": "", "linkedin": "", "crunchbase": ""}
+    assert {name: finished.error for name, finished in outcome.finished.items()} == {
+        "google": "",
+        "linkedin": "",
+        "crunchbase": "",
+    }
 
     acme, bolt = outcome.leads("google")
     assert acme.website == acme_url and bolt.website == bolt_url  # yelp and linkedin kept out, acme once

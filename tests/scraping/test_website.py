@@ -13,8 +13,7 @@ from scraping.normalize import company_key
 from scraping.sources import REGISTRY, SourceContext
 from scraping.sources.website import link_score, merge_leads, scrape_site, sitemap_locations
 from scraping.types import Criteria, Lead, ScrapeSettings
-from tests.scraping.conftest import FixtureServer, install_fake_dns, site_hosts, truth
-from tests.scraping.conftest import make_settings
+from tests.scraping.conftest import FixtureServer, install_fake_dns, make_settings, site_hosts, truth
 
 
 @dataclass
@@ -40,7 +39,9 @@ def run_website(criteria: Criteria, scrape_settings: ScrapeSettings, *, stop_aft
     async def main() -> None:
         async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"}) as http:
             ctx = SourceContext(
-                source="website", http=http, settings=scrape_settings,
+                source="website",
+                http=http,
+                settings=scrape_settings,
                 warn=lambda url, message: result.warnings.append((url, message)),
                 progress=progress,
                 stopping=lambda: stop_after is not None and result.done >= stop_after,
@@ -58,8 +59,11 @@ def run_website(criteria: Criteria, scrape_settings: ScrapeSettings, *, stop_aft
 
 def crawl_one(server: FixtureServer, scrape_settings: ScrapeSettings, host: str) -> tuple[Lead, Run]:
     facts = truth(host)
-    criteria = Criteria(urls=(server.url(host, facts["start"]),), geography=facts["geography"],
-                        keywords=tuple(facts["keywords"]))
+    criteria = Criteria(
+        urls=(server.url(host, facts["start"]),),
+        geography=facts["geography"],
+        keywords=tuple(facts["keywords"]),
+    )
     result = run_website(criteria, scrape_settings)
     assert result.error is None, result.error
     assert len(result.leads) == 1
@@ -155,8 +159,11 @@ def test_it_follows_the_sitemap_to_pages_no_link_points_at(crawled):
 def test_it_ranks_contact_pages_before_others_within_the_page_budget(server, fake_dns, scrape_settings):
     small = ScrapeSettings(**{**scrape_settings.__dict__, "max_pages_per_site": 3})
     lead, _ = crawl_one(server, small, "www.mueller-maschinenbau.de")
-    requested = [path for path in server.log.paths("www.mueller-maschinenbau.de")
-                 if path not in ("/robots.txt", "/sitemap.xml")]
+    requested = [
+        path
+        for path in server.log.paths("www.mueller-maschinenbau.de")
+        if path not in ("/robots.txt", "/sitemap.xml")
+    ]
     assert requested == ["/", "/kontakt", "/impressum"]
     assert lead.email == "info@mueller-maschinenbau.de"
 
@@ -232,8 +239,9 @@ def test_it_fails_with_the_reasons_when_every_url_fails(server, fake_dns, scrape
 
 
 def test_it_is_a_configuration_error_when_every_url_is_refused(fake_dns, scrape_settings):
-    result = run_website(Criteria(urls=("http://127.0.0.2/", "ftp://files.acme.com/", "http://192.168.1.1/")),
-                         scrape_settings)
+    result = run_website(
+        Criteria(urls=("http://127.0.0.2/", "ftp://files.acme.com/", "http://192.168.1.1/")), scrape_settings
+    )
     assert isinstance(result.error, ConfigurationError)
     assert "refused" in str(result.error)
 
@@ -241,8 +249,11 @@ def test_it_is_a_configuration_error_when_every_url_is_refused(fake_dns, scrape_
 def test_it_stops_between_pages_when_the_job_stops(server, fake_dns, scrape_settings):
     criteria = Criteria(urls=(server.url("www.acme-analytics.com.au"),))
     result = run_website(criteria, scrape_settings, stop_after=1)
-    pages = [path for path in server.log.paths("www.acme-analytics.com.au")
-             if path not in ("/robots.txt", "/sitemap.xml")]
+    pages = [
+        path
+        for path in server.log.paths("www.acme-analytics.com.au")
+        if path not in ("/robots.txt", "/sitemap.xml")
+    ]
     assert pages == ["/"]
     assert len(result.leads) == 1
 
@@ -250,15 +261,25 @@ def test_it_stops_between_pages_when_the_job_stops(server, fake_dns, scrape_sett
 def test_scrape_site_enriches_a_discovered_lead(server, fake_dns, scrape_settings):
     async def main() -> Lead | None:
         async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"}) as http:
-            ctx = SourceContext(source="google", http=http, settings=scrape_settings, warn=lambda *_: None,
-                                progress=lambda *_: None)
+            ctx = SourceContext(
+                source="google",
+                http=http,
+                settings=scrape_settings,
+                warn=lambda *_: None,
+                progress=lambda *_: None,
+            )
             criteria = Criteria(geography="London, UK")
             return await scrape_site(server.url("www.brightwave.co.uk"), criteria, ctx)
 
     found = asyncio.run(main())
     assert found is not None and found.source == "google"
-    base = Lead(source="google", company_name="Brightwave", website=found.website, phone="+442000000000",
-                phones=["+442000000000"])
+    base = Lead(
+        source="google",
+        company_name="Brightwave",
+        website=found.website,
+        phone="+442000000000",
+        phones=["+442000000000"],
+    )
     merged = merge_leads(base, found)
     assert merged.company_name == "Brightwave"  # the discovered value wins
     assert merged.email == "hello@brightwave.co.uk"
@@ -271,9 +292,13 @@ def test_scrape_site_warns_and_returns_none_when_the_site_is_unreachable(fake_dn
 
     async def main() -> Lead | None:
         async with HttpClient(scrape_settings, allowed_addresses={"127.0.0.1"}) as http:
-            ctx = SourceContext(source="google", http=http, settings=scrape_settings,
-                                warn=lambda url, message: warnings.append((url, message)),
-                                progress=lambda *_: None)
+            ctx = SourceContext(
+                source="google",
+                http=http,
+                settings=scrape_settings,
+                warn=lambda url, message: warnings.append((url, message)),
+                progress=lambda *_: None,
+            )
             return await scrape_site("nowhere.example.com/?key=secret", Criteria(), ctx)
 
     assert asyncio.run(main()) is None
@@ -288,7 +313,9 @@ def test_link_scoring_prefers_contact_pages_in_several_languages():
 
 
 def test_sitemap_locations_reads_good_and_broken_sitemaps():
-    good = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' \
-           "<url><loc>https://a.com/contact</loc></url></urlset>"
+    good = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>https://a.com/contact</loc></url></urlset>"
+    )
     assert sitemap_locations(good) == ["https://a.com/contact"]
     assert sitemap_locations("<urlset><url><loc>https://a.com/about</loc></url>") == ["https://a.com/about"]

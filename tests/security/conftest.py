@@ -24,18 +24,28 @@ class Tenant:
 
 @pytest.fixture
 def staff_user(db):
-    return get_user_model().objects.create_user("sam", "sam@leadengine.example", "pw-sam-123456", is_staff=True)
+    return get_user_model().objects.create_user(
+        "sam", "sam@leadengine.example", "pw-sam-123456", is_staff=True
+    )
 
 
 @pytest.fixture
 def owned(user, settings, tmp_path) -> Tenant:
     settings.EXPORTS_DIR = tmp_path / "exports"
-    queued = ScrapeJob.objects.create(owner=user, source_types=["website"], urls=["https://a.example/"],
-                                      search_query="ana's secret market")
-    failed = ScrapeJob.objects.create(owner=user, status=JobStatus.FAILED, source_types=["google"],
-                                      industry="Fintech", error="TimeoutError")
-    lead = RawLead.objects.create(owner=user, job=failed, source="google", company_name="Ana Leads Ltd",
-                                  website="https://ana-leads.example/", data_hash="a" * 64)
+    queued = ScrapeJob.objects.create(
+        owner=user, source_types=["website"], urls=["https://a.example/"], search_query="ana's secret market"
+    )
+    failed = ScrapeJob.objects.create(
+        owner=user, status=JobStatus.FAILED, source_types=["google"], industry="Fintech", error="TimeoutError"
+    )
+    lead = RawLead.objects.create(
+        owner=user,
+        job=failed,
+        source="google",
+        company_name="Ana Leads Ltd",
+        website="https://ana-leads.example/",
+        data_hash="a" * 64,
+    )
     export = LeadExport.objects.create(owner=user, job=failed)
     exports.export_run(export.id)
     export.refresh_from_db()

@@ -12,7 +12,8 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -44,12 +45,26 @@ def token(user, settings, keep_connection, tmp_path) -> str:
     settings.EXPORTS_DIR = tmp_path
     # A job, a lead and an export of the user's with known ids, so that lists answer with rows and
     # half of the generated ids (see known_ids) reach a real row.
-    job = ScrapeJob.objects.create(id=KNOWN_IDS["jobs"], owner=user, status=JobStatus.FAILED,
-                                   source_types=["website"], urls=["https://acme.example/"], warnings=["website: x"],
-                                   error="E")
-    RawLead.objects.create(id=KNOWN_IDS["leads"], owner=user, job=job, source="website", company_name="Acme",
-                           website="https://acme.example/", email="a@acme.example", data_hash="f" * 64,
-                           raw_payload={"emails": ["a@acme.example"]})
+    job = ScrapeJob.objects.create(
+        id=KNOWN_IDS["jobs"],
+        owner=user,
+        status=JobStatus.FAILED,
+        source_types=["website"],
+        urls=["https://acme.example/"],
+        warnings=["website: x"],
+        error="E",
+    )
+    RawLead.objects.create(
+        id=KNOWN_IDS["leads"],
+        owner=user,
+        job=job,
+        source="website",
+        company_name="Acme",
+        website="https://acme.example/",
+        email="a@acme.example",
+        data_hash="f" * 64,
+        raw_payload={"emails": ["a@acme.example"]},
+    )
     exports.export_run(LeadExport.objects.create(id=KNOWN_IDS["exports"], owner=user, job=job).id)
     return Token.objects.create(user=user).key
 
@@ -71,7 +86,12 @@ def known_ids(context, path_parameters):
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-                     suppress_health_check=list(HealthCheck))
+@hypothesis_settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_the_api_never_fails_and_answers_as_documented(case, token, stub_broker):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)

@@ -20,21 +20,38 @@ IMG = '"><img src=x onerror=alert(2)>'
 @pytest.fixture
 def staff(db) -> Client:
     client = Client()
-    client.force_login(get_user_model().objects.create_superuser("root", "root@acme.example", "pw-root-123456"))
+    client.force_login(
+        get_user_model().objects.create_superuser("root", "root@acme.example", "pw-root-123456")
+    )
     return client
 
 
 @pytest.fixture
 def hostile(user):
     job = ScrapeJob.objects.create(
-        owner=user, status=JobStatus.FAILED, source_types=["website"], urls=[f"https://acme.example/{SCRIPT}"],
-        search_query=SCRIPT, industry=IMG, error=f"ValueError: {SCRIPT}", traceback=f"Traceback: {SCRIPT}",
-        warnings=[f"website: {SCRIPT}"], filters={"note": SCRIPT},
+        owner=user,
+        status=JobStatus.FAILED,
+        source_types=["website"],
+        urls=[f"https://acme.example/{SCRIPT}"],
+        search_query=SCRIPT,
+        industry=IMG,
+        error=f"ValueError: {SCRIPT}",
+        traceback=f"Traceback: {SCRIPT}",
+        warnings=[f"website: {SCRIPT}"],
+        filters={"note": SCRIPT},
     )
     lead = RawLead.objects.create(
-        owner=user, job=job, source="website", company_name=SCRIPT, website="javascript:alert(3)",
-        email=f"{IMG}@acme.example", phone=IMG, location=SCRIPT, source_url="javascript:alert(4)",
-        data_hash="d" * 64, raw_payload={"description": SCRIPT, "socials": {"x": IMG}},
+        owner=user,
+        job=job,
+        source="website",
+        company_name=SCRIPT,
+        website="javascript:alert(3)",
+        email=f"{IMG}@acme.example",
+        phone=IMG,
+        location=SCRIPT,
+        source_url="javascript:alert(4)",
+        data_hash="d" * 64,
+        raw_payload={"description": SCRIPT, "socials": {"x": IMG}},
     )
     return job, lead
 
@@ -45,12 +62,15 @@ def assert_inert(page: str) -> None:
     assert 'href="javascript:' not in page
 
 
-@pytest.mark.parametrize("name, args", [
-    ("admin:jobs_rawlead_changelist", "none"),
-    ("admin:jobs_rawlead_change", "lead"),
-    ("admin:jobs_scrapejob_changelist", "none"),
-    ("admin:jobs_scrapejob_change", "job"),
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("admin:jobs_rawlead_changelist", "none"),
+        ("admin:jobs_rawlead_change", "lead"),
+        ("admin:jobs_scrapejob_changelist", "none"),
+        ("admin:jobs_scrapejob_change", "job"),
+    ],
+)
 def test_scraped_text_is_escaped_in_the_admin(staff, hostile, name, args):
     job, lead = hostile
     url = reverse(name, args={"none": [], "lead": [lead.id], "job": [job.id]}[args])
@@ -67,33 +87,45 @@ def test_a_search_for_markup_in_the_admin_is_escaped_too(staff, hostile):
     assert_inert(response.content.decode())
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
-    ("+1+1", "'+1+1"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-    ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"),
-    ("Acme Pty Ltd", "Acme Pty Ltd"),
-    ("a=b", "a=b"),
-    ("", ""),
-    (None, ""),
-    (42, "42"),
-    (0.75, "0.75"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Acme Pty Ltd", "Acme Pty Ltd"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, ""),
+        (42, "42"),
+        (0.75, "0.75"),
+    ],
+)
 def test_safe_cell_neutralises_formula_starts(value, expected):
     assert safe_cell(value) == expected
 
 
 def test_an_export_neutralises_formulas_in_every_column(user):
     job = ScrapeJob.objects.create(owner=user, source_types=["website"], urls=["https://acme.example/"])
-    RawLead.objects.create(owner=user, job=job, source="website", company_name="=cmd|' /C calc'!A0",
-                           website="+acme.example", email="@acme.example", phone="-1", location="\tSydney",
-                           data_hash="e" * 64, raw_payload={"description": "\r=1+1", "emails": ["=x@acme.example"]})
+    RawLead.objects.create(
+        owner=user,
+        job=job,
+        source="website",
+        company_name="=cmd|' /C calc'!A0",
+        website="+acme.example",
+        email="@acme.example",
+        phone="-1",
+        location="\tSydney",
+        data_hash="e" * 64,
+        raw_payload={"description": "\r=1+1", "emails": ["=x@acme.example"]},
+    )
     out = io.StringIO()
     exports.write_csv(exports.lead_queryset(owner_id=user.id, job_id=job.id), out)
     header, row = list(csv.reader(io.StringIO(out.getvalue())))
-    cells = dict(zip(header, row))
+    cells = dict(zip(header, row, strict=True))
     for column in ["company_name", "website", "email", "phone", "location", "description", "emails"]:
         assert cells[column].startswith("'"), (column, cells[column])
     assert not any(cell[:1] in "=+-@\t\r" for cell in row if cell)
@@ -101,18 +133,25 @@ def test_an_export_neutralises_formulas_in_every_column(user):
 
 def test_raw_payloads_are_capped_at_the_setting(user, settings):
     settings.RAW_PAYLOAD_MAX_BYTES = 4000
-    payload = {"description": "x" * 50_000, "emails": [f"e{i}@acme.example" for i in range(5000)],
-               "extra": {"html": "y" * 50_000}}
+    payload = {
+        "description": "x" * 50_000,
+        "emails": [f"e{i}@acme.example" for i in range(5000)],
+        "extra": {"html": "y" * 50_000},
+    }
     capped = services.capped_payload(payload)
     assert capped["truncated"] is True
     assert len(json.dumps(capped)) <= settings.RAW_PAYLOAD_MAX_BYTES
 
 
-@pytest.mark.parametrize("payload", [
-    {"emails": ["x" * 100_000] * 20},
-    {f"key{i}": "y" * 1000 for i in range(200)},
-    {"socials": {"x": "z" * 200_000}},
-], ids=["long-list-items", "many-keys", "nested-dict"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"emails": ["x" * 100_000] * 20},
+        {f"key{i}": "y" * 1000 for i in range(200)},
+        {"socials": {"x": "z" * 200_000}},
+    ],
+    ids=["long-list-items", "many-keys", "nested-dict"],
+)
 def test_raw_payloads_are_capped_whatever_their_shape(settings, payload):
     capped = services.capped_payload(payload)
     assert len(json.dumps(capped)) <= settings.RAW_PAYLOAD_MAX_BYTES

@@ -8,13 +8,27 @@ import json
 import pytest
 
 from leadengine.jobs.models import ScrapeJob
-from leadengine.jobs.serializers import MAX_FILTERS_BYTES, MAX_FILTERS_DEPTH, MAX_KEYWORDS, MAX_RESULTS, MAX_URLS
+from leadengine.jobs.serializers import (
+    MAX_FILTERS_BYTES,
+    MAX_FILTERS_DEPTH,
+    MAX_KEYWORDS,
+    MAX_RESULTS,
+    MAX_URLS,
+)
 from scraping.sources import source_names
 
 JOBS = "/api/v1/jobs/scrape/"
-VALID = {"industry": "SaaS", "geography": "Sydney", "keywords": ["B2B"], "source_types": ["website"],
-         "search_query": "saas sydney", "filters": {"size": "11-50"}, "urls": ["https://acme.example/"],
-         "max_results": 10, "enrich": True}
+VALID = {
+    "industry": "SaaS",
+    "geography": "Sydney",
+    "keywords": ["B2B"],
+    "source_types": ["website"],
+    "search_query": "saas sydney",
+    "filters": {"size": "11-50"},
+    "urls": ["https://acme.example/"],
+    "max_results": 10,
+    "enrich": True,
+}
 
 
 def nested(depth: int) -> dict:
@@ -61,7 +75,9 @@ TOO_MUCH = [
 ]
 
 
-@pytest.mark.parametrize("field, value", TOO_MUCH, ids=[f"{field}-{i}" for i, (field, _) in enumerate(TOO_MUCH)])
+@pytest.mark.parametrize(
+    "field, value", TOO_MUCH, ids=[f"{field}-{i}" for i, (field, _) in enumerate(TOO_MUCH)]
+)
 def test_it_refuses_what_is_out_of_bounds_naming_the_field(api, field, value):
     response = api.post(JOBS, {**VALID, field: value}, format="json")
     assert response.status_code == 400, response.content
@@ -72,9 +88,13 @@ def test_it_refuses_what_is_out_of_bounds_naming_the_field(api, field, value):
 
 def test_values_at_the_bounds_are_accepted(api):
     at_bounds = {
-        "industry": "x" * 200, "geography": "x" * 200, "search_query": "x" * 500,
-        "keywords": ["k" * 100] * MAX_KEYWORDS, "source_types": source_names(),
-        "urls": [f"https://a{i}.example/" for i in range(MAX_URLS)], "filters": nested(MAX_FILTERS_DEPTH),
+        "industry": "x" * 200,
+        "geography": "x" * 200,
+        "search_query": "x" * 500,
+        "keywords": ["k" * 100] * MAX_KEYWORDS,
+        "source_types": source_names(),
+        "urls": [f"https://a{i}.example/" for i in range(MAX_URLS)],
+        "filters": nested(MAX_FILTERS_DEPTH),
         "max_results": MAX_RESULTS,
     }
     response = api.post(JOBS, {**VALID, **at_bounds}, format="json")
@@ -82,22 +102,27 @@ def test_values_at_the_bounds_are_accepted(api):
     assert len(ScrapeJob.objects.get().urls) == MAX_URLS
 
 
-@pytest.mark.parametrize("path, params, field", [
-    ("/api/v1/leads/", {"search": "x" * 201}, "search"),
-    ("/api/v1/leads/", {"job": "not-a-uuid"}, "job"),
-    ("/api/v1/leads/", {"source": "myspace"}, "source"),
-    ("/api/v1/leads/", {"scraped_after": "yesterday"}, "scraped_after"),
-    (JOBS, {"status": "exploded"}, "status"),
-    (JOBS, {"source_type": "myspace"}, "source_type"),
-    (JOBS, {"created_after": "99999-01-01"}, "created_after"),
-])
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("/api/v1/leads/", {"search": "x" * 201}, "search"),
+        ("/api/v1/leads/", {"job": "not-a-uuid"}, "job"),
+        ("/api/v1/leads/", {"source": "myspace"}, "source"),
+        ("/api/v1/leads/", {"scraped_after": "yesterday"}, "scraped_after"),
+        (JOBS, {"status": "exploded"}, "status"),
+        (JOBS, {"source_type": "myspace"}, "source_type"),
+        (JOBS, {"created_after": "99999-01-01"}, "created_after"),
+    ],
+)
 def test_it_refuses_bad_query_parameters_naming_them(api, path, params, field):
     response = api.get(path, params)
     assert response.status_code == 400 and field in response.json()
 
 
-@pytest.mark.parametrize("params", [{"limit": 10**30}, {"offset": 10**30}, {"limit": -1, "offset": -1},
-                                    {"limit": "x", "offset": "y"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 10**30}, {"offset": 10**30}, {"limit": -1, "offset": -1}, {"limit": "x", "offset": "y"}],
+)
 def test_paging_parameters_of_any_size_answer_a_page(api, user, params):
     ScrapeJob.objects.create(owner=user, source_types=["google"], industry="SaaS")
     response = api.get(JOBS, params)
@@ -116,8 +141,17 @@ def test_a_body_over_the_size_limit_is_a_json_413(api, settings):
 
 def test_the_size_limit_comes_from_the_setting(api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = api.post(JOBS, {**VALID, "search_query": "x" * 490, "industry": "y" * 190,
-                               "geography": "z" * 190, "keywords": ["k" * 100] * 2}, format="json")
+    response = api.post(
+        JOBS,
+        {
+            **VALID,
+            "search_query": "x" * 490,
+            "industry": "y" * 190,
+            "geography": "z" * 190,
+            "keywords": ["k" * 100] * 2,
+        },
+        format="json",
+    )
     assert response.status_code == 413 and "1000 bytes" in response.json()["detail"]
 
 
@@ -127,13 +161,16 @@ def test_json_nested_too_deeply_for_the_parser_is_a_400(api):
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("{not json", "application/json"),
-    ("[]", "application/json"),
-    ('"a string"', "application/json"),
-    ("null", "application/json"),
-    ("\xff\xfe", "application/json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("{not json", "application/json"),
+        ("[]", "application/json"),
+        ('"a string"', "application/json"),
+        ("null", "application/json"),
+        ("\xff\xfe", "application/json"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_a_400(api, body, content_type):
     response = api.post(JOBS, body, content_type=content_type)
     assert response.status_code == 400 and response["Content-Type"] == "application/json"

@@ -33,11 +33,23 @@ MATRIX = [
     ("lead list by job", "get", "/api/v1/leads/?job={failed}", None, LIST, "{lead}"),
     ("lead list search", "get", "/api/v1/leads/?search=Ana&has_email=false", None, LIST, "{lead}"),
     ("lead detail", "get", "/api/v1/leads/{lead}/", None, MINE_404, "Ana Leads Ltd"),
-    ("lead enrich", "post", "/api/v1/leads/enrich/", {"lead_ids": ["{lead}"]}, (201, 409, 403, 409),
-     "ana-leads.example"),
+    (
+        "lead enrich",
+        "post",
+        "/api/v1/leads/enrich/",
+        {"lead_ids": ["{lead}"]},
+        (201, 409, 403, 409),
+        "ana-leads.example",
+    ),
     ("export list", "get", "/api/v1/exports/", None, LIST, "{export}"),
-    ("export create for a job", "post", "/api/v1/exports/", {"job_id": "{failed}"}, (201, 404, 403, 404),
-     "{failed}"),
+    (
+        "export create for a job",
+        "post",
+        "/api/v1/exports/",
+        {"job_id": "{failed}"},
+        (201, 404, 403, 404),
+        "{failed}",
+    ),
     ("export detail", "get", "/api/v1/exports/{export}/", None, MINE_404, "{export}"),
     ("export download", "get", "/api/v1/exports/{export}/download/", None, MINE_404, "Ana Leads Ltd"),
     ("schema", "get", "/api/schema/", None, (200, 200, 200, 200), ""),
@@ -45,7 +57,12 @@ MATRIX = [
 
 
 def fill(template, owned):
-    ids = {"queued": owned.queued.id, "failed": owned.failed.id, "lead": owned.lead.id, "export": owned.export.id}
+    ids = {
+        "queued": owned.queued.id,
+        "failed": owned.failed.id,
+        "lead": owned.lead.id,
+        "export": owned.export.id,
+    }
     if isinstance(template, str):
         return template.format(**ids)
     if isinstance(template, dict):
@@ -56,8 +73,15 @@ def fill(template, owned):
 
 
 def owners_secrets(owned) -> list[str]:
-    return [str(owned.queued.id), str(owned.failed.id), str(owned.lead.id), str(owned.export.id),
-            "Ana Leads", "ana-leads.example", "secret market"]
+    return [
+        str(owned.queued.id),
+        str(owned.failed.id),
+        str(owned.lead.id),
+        str(owned.export.id),
+        "Ana Leads",
+        "ana-leads.example",
+        "secret market",
+    ]
 
 
 def body_text(response) -> str:
@@ -67,9 +91,12 @@ def body_text(response) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name, method, path, body, expected, owner_sees", MATRIX, ids=[row[0] for row in MATRIX])
-def test_the_permission_matrix(role, name, method, path, body, expected, owner_sees, owned, user, other_user,
-                               staff_user):
+@pytest.mark.parametrize(
+    "name, method, path, body, expected, owner_sees", MATRIX, ids=[row[0] for row in MATRIX]
+)
+def test_the_permission_matrix(
+    role, name, method, path, body, expected, owner_sees, owned, user, other_user, staff_user
+):
     client = client_for(role, {"owner": user, "other": other_user, "staff": staff_user})
     statuses_before = dict(ScrapeJob.objects.filter(owner=user).values_list("id", "status"))
 
@@ -107,7 +134,9 @@ def test_an_export_of_another_users_lead_ids_holds_none_of_them(owned, other_use
 
 
 def test_staff_see_every_users_jobs_and_leads_in_the_admin(owned, staff_user):
-    staff_user.user_permissions.set(Permission.objects.filter(codename__in=["view_scrapejob", "view_rawlead"]))
+    staff_user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_scrapejob", "view_rawlead"])
+    )
     client = Client()
     client.force_login(staff_user)
     jobs = client.get(reverse("admin:jobs_scrapejob_changelist"))
@@ -116,7 +145,9 @@ def test_staff_see_every_users_jobs_and_leads_in_the_admin(owned, staff_user):
     assert leads.status_code == 200 and "Ana Leads Ltd" in leads.content.decode()
 
 
-@pytest.mark.parametrize("path", ["admin:index", "admin:jobs_scrapejob_changelist", "admin:jobs_rawlead_changelist"])
+@pytest.mark.parametrize(
+    "path", ["admin:index", "admin:jobs_scrapejob_changelist", "admin:jobs_rawlead_changelist"]
+)
 def test_a_non_staff_user_is_sent_to_the_admin_login(owned, user, path):
     client = Client()
     client.force_login(user)
@@ -126,15 +157,19 @@ def test_a_non_staff_user_is_sent_to_the_admin_login(owned, user, path):
 
 def test_a_non_staff_user_cannot_log_into_the_admin_with_a_correct_password(user):
     client = Client()
-    response = client.post(reverse("admin:login"), {"username": "ana", "password": "pw-ana-123456",
-                                                     "next": reverse("admin:index")})
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "ana", "password": "pw-ana-123456", "next": reverse("admin:index")},
+    )
     assert response.status_code == 200 and "staff account" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("admin:index")).status_code == 302
 
 
 def test_the_job_status_filter_is_applied_within_the_callers_jobs(owned, other_user):
-    ScrapeJob.objects.create(owner=other_user, status=JobStatus.FAILED, source_types=["google"], industry="Ben")
+    ScrapeJob.objects.create(
+        owner=other_user, status=JobStatus.FAILED, source_types=["google"], industry="Ben"
+    )
     client = client_for("other", {"other": other_user})
     results = client.get(JOBS, {"status": ["failed", "queued"]}).json()["results"]
     assert [job["industry"] for job in results] == ["Ben"]

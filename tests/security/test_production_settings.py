@@ -25,8 +25,11 @@ API_KEY = "serp-4f1c0ffee-key"
 
 def production_env(**changes: str | None) -> dict[str, str]:
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
-        "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "leads.acme.example",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "leads.acme.example",
         "DATABASE_URL": f"postgres://leadengine:{DB_PASSWORD}@db.internal:5432/leadengine",
     }
     for name, value in changes.items():
@@ -38,8 +41,9 @@ def production_env(**changes: str | None) -> dict[str, str]:
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_check_deploy_reports_nothing_in_production():
@@ -65,8 +69,12 @@ def test_a_weak_secret_key_stops_start_up(key):
 
 
 def test_config_summary_masks_every_secret_of_a_production_environment():
-    env = production_env(DRAMATIQ_BROKER_URL=f"amqp://leadengine:{BROKER_PASSWORD}@mq.internal:5672/%2F",
-                         SERPAPI_API_KEY=API_KEY, CRUNCHBASE_API_KEY="cb-" + API_KEY, METRICS_TOKEN="tok-" + API_KEY)
+    env = production_env(
+        DRAMATIQ_BROKER_URL=f"amqp://leadengine:{BROKER_PASSWORD}@mq.internal:5672/%2F",
+        SERPAPI_API_KEY=API_KEY,
+        CRUNCHBASE_API_KEY="cb-" + API_KEY,
+        METRICS_TOKEN="tok-" + API_KEY,
+    )
     result = manage("config_summary", env=env)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -76,7 +84,7 @@ def test_config_summary_masks_every_secret_of_a_production_environment():
     assert 'DATABASE_URL = "postgres://leadengine:***@db.internal:5432/leadengine"' in out
     assert "amqp://leadengine:***@mq.internal:5672/" in out
     # What is not secret is shown as it is.
-    assert 'DEBUG = false' in out and 'ALLOWED_HOSTS = ["leads.acme.example"]' in out
+    assert "DEBUG = false" in out and 'ALLOWED_HOSTS = ["leads.acme.example"]' in out
     assert "LEADENGINE_ALLOW_PRIVATE_URLS = false" in out
 
 
@@ -91,13 +99,19 @@ def test_config_summary_as_json_masks_too(settings):
     assert '"BRAVE_API_KEY": "***"' in text and "searx.acme.example" in text
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("postgres://u:p%40ss@h:5432/d", "postgres://u:***@h:5432/d"),
-    ("amqp://guest:guest@[::1]:5672/%2F", "amqp://guest:***@[::1]:5672/%2F"),
-    ("https://api.acme.example/search?q=x&api_key=abc123", "https://api.acme.example/search?q=x&api_key=***"),
-    ("https://searx.acme.example", "https://searx.acme.example"),
-    ("sqlite:////srv/var/leadengine.sqlite3", "sqlite:////srv/var/leadengine.sqlite3"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgres://u:p%40ss@h:5432/d", "postgres://u:***@h:5432/d"),
+        ("amqp://guest:guest@[::1]:5672/%2F", "amqp://guest:***@[::1]:5672/%2F"),
+        (
+            "https://api.acme.example/search?q=x&api_key=abc123",
+            "https://api.acme.example/search?q=x&api_key=***",
+        ),
+        ("https://searx.acme.example", "https://searx.acme.example"),
+        ("sqlite:////srv/var/leadengine.sqlite3", "sqlite:////srv/var/leadengine.sqlite3"),
+    ],
+)
 def test_mask_url_hides_passwords_and_secret_query_values(url, shown):
     assert masking.mask_url(url) == shown
 
@@ -119,8 +133,10 @@ def test_health_output_carries_no_secret(client, settings, monkeypatch):
 
 
 def test_logged_secrets_are_masked_in_messages_and_tracebacks(settings):
-    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"],
-                                                            "PASSWORD": DB_PASSWORD}}
+    settings.DATABASES = {
+        **settings.DATABASES,
+        "default": {**settings.DATABASES["default"], "PASSWORD": DB_PASSWORD},
+    }
     settings.SERPAPI_API_KEY = API_KEY
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -141,6 +157,9 @@ def test_logged_secrets_are_masked_in_messages_and_tracebacks(settings):
 
 
 def test_the_console_log_handler_masks_secrets():
-    handlers = [handler for handler in logging.getLogger().handlers
-                if any(isinstance(f, masking.SecretsFilter) for f in handler.filters)]
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, masking.SecretsFilter) for f in handler.filters)
+    ]
     assert handlers, "the root logger's console handler has no SecretsFilter"

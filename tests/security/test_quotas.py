@@ -81,7 +81,13 @@ def test_enrichment_jobs_count_against_the_cap(api, user, settings):
 
     settings.MAX_ACTIVE_JOBS_PER_USER = 1
     job = ScrapeJob.objects.create(owner=user, status=JobStatus.QUEUED, source_types=["google"])
-    lead = RawLead.objects.create(owner=user, job=job, source="google", company_name="Acme",
-                                  website="https://acme.example/", data_hash="b" * 64)
+    lead = RawLead.objects.create(
+        owner=user,
+        job=job,
+        source="google",
+        company_name="Acme",
+        website="https://acme.example/",
+        data_hash="b" * 64,
+    )
     response = api.post("/api/v1/leads/enrich/", {"lead_ids": [str(lead.id)]}, format="json")
     assert response.status_code == 429 and "the limit is 1" in response.json()["detail"]

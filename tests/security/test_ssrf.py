@@ -39,15 +39,34 @@ def fetch(url: str, allowed: set[str] | None = None, settings: ScrapeSettings | 
     async def go():
         async with HttpClient(settings or make_settings(), allowed_addresses=allowed or set()) as http:
             return await http.fetch_page(url)
+
     return asyncio.run(go())
 
 
 MORE_REFUSED_HOSTS = [
-    "10.255.255.255", "172.31.255.254", "192.168.255.255", "127.255.255.254", "255.255.255.255",
-    "0", "0x0a000001", "012.0.0.1", "167772161", "0xa9.0xfe.0xa9.0xfe", "169.254.0.1",
-    "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]", "[::ffff:10.0.0.1]", "[::ffff:192.168.0.1]",
-    "[0:0:0:0:0:ffff:7f00:1]", "[ff02::1]", "[fd12:3456::1]", "[fe80::1%25eth0]", "[::127.0.0.1]",
-    "198.18.0.1", "192.0.0.1", "192.0.2.1",
+    "10.255.255.255",
+    "172.31.255.254",
+    "192.168.255.255",
+    "127.255.255.254",
+    "255.255.255.255",
+    "0",
+    "0x0a000001",
+    "012.0.0.1",
+    "167772161",
+    "0xa9.0xfe.0xa9.0xfe",
+    "169.254.0.1",
+    "[::ffff:169.254.169.254]",
+    "[::ffff:a9fe:a9fe]",
+    "[::ffff:10.0.0.1]",
+    "[::ffff:192.168.0.1]",
+    "[0:0:0:0:0:ffff:7f00:1]",
+    "[ff02::1]",
+    "[fd12:3456::1]",
+    "[fe80::1%25eth0]",
+    "[::127.0.0.1]",
+    "198.18.0.1",
+    "192.0.0.1",
+    "192.0.2.1",
 ]
 
 
@@ -67,8 +86,9 @@ def test_local_names_never_reach_a_local_server(server, host):
     assert server.log.requests == []
 
 
-@pytest.mark.parametrize("answer", ["::1", "::ffff:127.0.0.1", "169.254.169.254", "fd00::1", "0.0.0.0",
-                                    "100.64.0.1", "10.1.2.3"])
+@pytest.mark.parametrize(
+    "answer", ["::1", "::ffff:127.0.0.1", "169.254.169.254", "fd00::1", "0.0.0.0", "100.64.0.1", "10.1.2.3"]
+)
 def test_a_name_whose_dns_answer_is_private_is_refused(server, fake_dns, answer):
     fake_dns["metadata.acme-cloud.example"] = [answer]
     with pytest.raises(BlockedURLError, match="refused"):
@@ -76,12 +96,21 @@ def test_a_name_whose_dns_answer_is_private_is_refused(server, fake_dns, answer)
     assert server.log.requests == []
 
 
-@pytest.mark.parametrize("target", [
-    "http://2130706434:{port}/", "http://0x7f000002:{port}/", "http://127.2:{port}/",
-    "http://[::ffff:127.0.0.2]:{port}/", "http://acme.example@127.0.0.2:{port}/",
-    "http://169.254.169.254/latest/meta-data/", "http://192.168.0.1/", "http://172.16.0.1/",
-    "file:///etc/passwd", "gopher://127.0.0.1:{port}/",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://2130706434:{port}/",
+        "http://0x7f000002:{port}/",
+        "http://127.2:{port}/",
+        "http://[::ffff:127.0.0.2]:{port}/",
+        "http://acme.example@127.0.0.2:{port}/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://192.168.0.1/",
+        "http://172.16.0.1/",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:{port}/",
+    ],
+)
 def test_every_kind_of_redirect_target_is_checked(server, fake_dns, target):
     # 127.0.0.1 (the server) is let through exactly; 127.0.0.2 and the rest are not.
     server.route(SITE, "/go", status=302, location=target.format(port=server.port))
@@ -110,8 +139,13 @@ def test_the_guard_is_on_unless_a_setting_opens_it(settings):
 
 JOBS = "/api/v1/jobs/scrape/"
 # (The API already refuses a decimal host such as http://2130706434/ as an invalid URL.)
-PRIVATE_URLS = ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://127.0.0.2/",
-                "http://[::1]/", "http://user@192.168.1.1/"]
+PRIVATE_URLS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://127.0.0.2/",
+    "http://[::1]/",
+    "http://user@192.168.1.1/",
+]
 
 
 @pytest.fixture
@@ -131,12 +165,13 @@ def run_job(api, urls, stub_broker, stub_worker, settings, django_capture_on_com
 
 
 @pytest.mark.django_db(transaction=True)
-def test_refused_urls_are_per_url_warnings_and_the_job_completes(api, httpserver, guarded_jobs, stub_broker,
-                                                                 stub_worker, settings,
-                                                                 django_capture_on_commit_callbacks):
+def test_refused_urls_are_per_url_warnings_and_the_job_completes(
+    api, httpserver, guarded_jobs, stub_broker, stub_worker, settings, django_capture_on_commit_callbacks
+):
     site = serve_company_site(httpserver).replace("localhost", "127.0.0.1")
-    job = run_job(api, [*PRIVATE_URLS, site], stub_broker, stub_worker, settings,
-                  django_capture_on_commit_callbacks)
+    job = run_job(
+        api, [*PRIVATE_URLS, site], stub_broker, stub_worker, settings, django_capture_on_commit_callbacks
+    )
     assert job.status == JobStatus.COMPLETED, (job.error, job.warnings)
     assert RawLead.objects.get(job=job).company_name == "Harbour Analytics"
     refused = [warning for warning in job.warnings if "refused" in warning]
@@ -145,8 +180,9 @@ def test_refused_urls_are_per_url_warnings_and_the_job_completes(api, httpserver
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_of_refused_urls_only_fails_at_once_with_the_reasons(api, guarded_jobs, stub_broker, stub_worker,
-                                                                   settings, django_capture_on_commit_callbacks):
+def test_a_job_of_refused_urls_only_fails_at_once_with_the_reasons(
+    api, guarded_jobs, stub_broker, stub_worker, settings, django_capture_on_commit_callbacks
+):
     job = run_job(api, PRIVATE_URLS, stub_broker, stub_worker, settings, django_capture_on_commit_callbacks)
     assert job.status == JobStatus.FAILED
     assert job.attempts == 1  # a refusal is not retried

@@ -14,8 +14,15 @@ from scraping.types import Criteria, Lead, ScrapeSettings
 
 def make_settings(**overrides: object) -> ScrapeSettings:
     """Settings for tests: 127.0.0.1 allowed, no politeness delay, short timeouts and backoff."""
-    values: dict[str, object] = dict(allow_private_urls=True, per_host_delay=0.0, connect_timeout=2.0,
-                                     read_timeout=3.0, retries=2, retry_backoff=0.05, max_retry_after=3.0)
+    values: dict[str, object] = dict(
+        allow_private_urls=True,
+        per_host_delay=0.0,
+        connect_timeout=2.0,
+        read_timeout=3.0,
+        retries=2,
+        retry_backoff=0.05,
+        max_retry_after=3.0,
+    )
     values.update(overrides)
     return ScrapeSettings(**values)  # type: ignore[arg-type]
 

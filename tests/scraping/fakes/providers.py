@@ -38,19 +38,22 @@ class FakeProvider:
         self.received: list[Received] = []
         self.script: list[Response] = []
 
-    def fail_next(self, status: int, body: str | Any = "", headers: dict[str, str] | None = None,
-                  times: int = 1) -> None:
+    def fail_next(
+        self, status: int, body: str | Any = "", headers: dict[str, str] | None = None, times: int = 1
+    ) -> None:
         for _ in range(times):
             if isinstance(body, str):
-                self.script.append(Response(body, status=status, headers=headers,
-                                            content_type="application/json"))
+                self.script.append(
+                    Response(body, status=status, headers=headers, content_type="application/json")
+                )
             else:
                 self.script.append(json_response(body, status, headers))
 
     def __call__(self, request: Request) -> Response:
         body = request.get_json(silent=True) if request.method == "POST" else None
-        self.received.append(Received(request.method, request.path, dict(request.args),
-                                      dict(request.headers), body))
+        self.received.append(
+            Received(request.method, request.path, dict(request.args), dict(request.headers), body)
+        )
         if self.script:
             return self.script.pop(0)
         return self.answer(request)
@@ -64,8 +67,14 @@ class FakeProvider:
 
 def web_results(count: int, start: int = 1, host: str = "company{n}.com") -> list[dict[str, str]]:
     """`count` distinct results on distinct company domains, in a neutral form every fake maps."""
-    return [{"url": f"https://www.{host.format(n=n)}/", "title": f"Company {n} | Home",
-             "snippet": f"Company {n} builds data analytics tools."} for n in range(start, start + count)]
+    return [
+        {
+            "url": f"https://www.{host.format(n=n)}/",
+            "title": f"Company {n} | Home",
+            "snippet": f"Company {n} builds data analytics tools.",
+        }
+        for n in range(start, start + count)
+    ]
 
 
 class FakeSearxng(FakeProvider):
@@ -86,22 +95,41 @@ class FakeSearxng(FakeProvider):
         if not self.json_enabled:
             return Response("Forbidden", status=403, content_type="text/html")
         page = int(request.args.get("pageno", "1"))
-        chunk = self.results[(page - 1) * self.page_size: page * self.page_size]
-        return json_response({
-            "query": request.args.get("q", ""),
-            "number_of_results": 0,
-            "results": [{"url": item["url"], "title": item["title"], "content": item["snippet"],
-                         "engine": "duckduckgo", "engines": ["duckduckgo", "brave"], "score": 1.0,
-                         "category": "general"} for item in chunk],
-            "answers": [], "corrections": [], "infoboxes": [], "suggestions": [], "unresponsive_engines": [],
-        })
+        chunk = self.results[(page - 1) * self.page_size : page * self.page_size]
+        return json_response(
+            {
+                "query": request.args.get("q", ""),
+                "number_of_results": 0,
+                "results": [
+                    {
+                        "url": item["url"],
+                        "title": item["title"],
+                        "content": item["snippet"],
+                        "engine": "duckduckgo",
+                        "engines": ["duckduckgo", "brave"],
+                        "score": 1.0,
+                        "category": "general",
+                    }
+                    for item in chunk
+                ],
+                "answers": [],
+                "corrections": [],
+                "infoboxes": [],
+                "suggestions": [],
+                "unresponsive_engines": [],
+            }
+        )
 
 
 class FakeSerpApi(FakeProvider):
     """GET /search.json?engine=google&q=&start=&num=&location=&gl=&api_key=; 10 results a page."""
 
-    def __init__(self, results: list[dict[str, str]], api_key: str = "serp-key",
-                 known_locations: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        results: list[dict[str, str]],
+        api_key: str = "serp-key",
+        known_locations: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__()
         self.results = results
         self.api_key = api_key
@@ -112,23 +140,33 @@ class FakeSerpApi(FakeProvider):
 
     def answer(self, request: Request) -> Response:
         if request.args.get("api_key") != self.api_key:
-            return json_response({"error": "Invalid API key. Your API key should be here: "
-                                           "https://serpapi.com/manage-api-key"}, 401)
+            return json_response(
+                {"error": "Invalid API key. Your API key should be here: https://serpapi.com/manage-api-key"},
+                401,
+            )
         location = request.args.get("location")
         if location and self.known_locations is not None and location not in self.known_locations:
             return json_response({"error": f"Unsupported `{location}` location - location parameter."}, 400)
         start = int(request.args.get("start", "0"))
-        chunk = self.results[start:start + 10]
+        chunk = self.results[start : start + 10]
         metadata = {"id": "fake", "status": "Success"}
         if not chunk:
-            return json_response({"search_metadata": metadata,
-                                  "error": "Google hasn't returned any results for this query."})
+            return json_response(
+                {"search_metadata": metadata, "error": "Google hasn't returned any results for this query."}
+            )
         data: dict[str, Any] = {
             "search_metadata": metadata,
             "search_parameters": dict(request.args),
-            "organic_results": [{"position": start + i + 1, "title": item["title"], "link": item["url"],
-                                 "displayed_link": item["url"], "snippet": item["snippet"]}
-                                for i, item in enumerate(chunk)],
+            "organic_results": [
+                {
+                    "position": start + i + 1,
+                    "title": item["title"],
+                    "link": item["url"],
+                    "displayed_link": item["url"],
+                    "snippet": item["snippet"],
+                }
+                for i, item in enumerate(chunk)
+            ],
             "serpapi_pagination": {"current": start // 10 + 1},
         }
         if start + 10 < len(self.results):
@@ -149,23 +187,34 @@ class FakeBrave(FakeProvider):
 
     def answer(self, request: Request) -> Response:
         if request.headers.get("X-Subscription-Token") != self.api_key:
-            return json_response({"type": "ErrorResponse", "error": {"code": "SUBSCRIPTION_TOKEN_INVALID",
-                                                                      "status": 401}}, 401)
+            return json_response(
+                {"type": "ErrorResponse", "error": {"code": "SUBSCRIPTION_TOKEN_INVALID", "status": 401}}, 401
+            )
         count = int(request.args.get("count", "20"))
         offset = int(request.args.get("offset", "0"))
         if not 1 <= count <= 20 or not 0 <= offset <= 9:
             error = {"code": "VALIDATION", "status": 422}
             return json_response({"type": "ErrorResponse", "error": error}, 422)
-        chunk = self.results[offset * count:(offset + 1) * count]
+        chunk = self.results[offset * count : (offset + 1) * count]
         more = (offset + 1) * count < len(self.results)
-        return json_response({
-            "type": "search",
-            "query": {"original": request.args.get("q", ""), "more_results_available": more},
-            "web": {"type": "search", "results": [
-                {"title": item["title"], "url": item["url"],
-                 "description": f"<strong>{item['snippet']}</strong>",
-                 "type": "search_result"} for item in chunk]},
-        })
+        return json_response(
+            {
+                "type": "search",
+                "query": {"original": request.args.get("q", ""), "more_results_available": more},
+                "web": {
+                    "type": "search",
+                    "results": [
+                        {
+                            "title": item["title"],
+                            "url": item["url"],
+                            "description": f"<strong>{item['snippet']}</strong>",
+                            "type": "search_result",
+                        }
+                        for item in chunk
+                    ],
+                },
+            }
+        )
 
 
 @dataclass
@@ -186,8 +235,12 @@ class Organization:
 
     def properties(self, field_ids: list[str]) -> dict[str, Any]:
         available: dict[str, Any] = {
-            "identifier": {"uuid": self.uuid, "value": self.name, "permalink": self.permalink,
-                           "entity_def_id": "organization"},
+            "identifier": {
+                "uuid": self.uuid,
+                "value": self.name,
+                "permalink": self.permalink,
+                "entity_def_id": "organization",
+            },
             "website_url": self.website or None,
             "short_description": self.description or None,
             "location_identifiers": [{**item, "entity_def_id": "location"} for item in self.locations],
@@ -204,8 +257,13 @@ class Organization:
 class FakeCrunchbase(FakeProvider):
     """POST /api/v4/searches/organizations and GET /api/v4/autocompletes, key in X-cb-user-key."""
 
-    def __init__(self, organizations: list[Organization], locations: dict[str, str],
-                 categories: dict[str, str], api_key: str = "cb-key") -> None:
+    def __init__(
+        self,
+        organizations: list[Organization],
+        locations: dict[str, str],
+        categories: dict[str, str],
+        api_key: str = "cb-key",
+    ) -> None:
         super().__init__()
         self.organizations = sorted(organizations, key=lambda org: org.uuid)
         self.locations = locations  # name -> uuid
@@ -227,9 +285,18 @@ class FakeCrunchbase(FakeProvider):
         collection = request.args.get("collection_ids", "")
         names = self.locations if collection.startswith("location") else self.categories
         text = request.args.get("query", "").lower()
-        entities = [{"identifier": {"uuid": uuid, "value": name, "permalink": name.lower(),
-                                    "entity_def_id": "location" if names is self.locations else "category"}}
-                    for name, uuid in names.items() if name.lower().startswith(text)]
+        entities = [
+            {
+                "identifier": {
+                    "uuid": uuid,
+                    "value": name,
+                    "permalink": name.lower(),
+                    "entity_def_id": "location" if names is self.locations else "category",
+                }
+            }
+            for name, uuid in names.items()
+            if name.lower().startswith(text)
+        ]
         return json_response({"count": len(entities), "entities": entities})
 
     def matches(self, org: Organization, predicate: dict[str, Any]) -> bool:
@@ -253,7 +320,11 @@ class FakeCrunchbase(FakeProvider):
         if after:
             hits = [org for org in hits if org.uuid > after]
         page = hits[: body.get("limit", 100)]
-        return json_response({
-            "count": total,
-            "entities": [{"uuid": org.uuid, "properties": org.properties(body["field_ids"])} for org in page],
-        })
+        return json_response(
+            {
+                "count": total,
+                "entities": [
+                    {"uuid": org.uuid, "properties": org.properties(body["field_ids"])} for org in page
+                ],
+            }
+        )

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     help = "Print the effective configuration, with secrets masked."
 
     def add_arguments(self, parser):
-        parser.add_argument("--json", action="store_true", help="One JSON object instead of NAME = value lines.")
+        parser.add_argument(
+            "--json", action="store_true", help="One JSON object instead of NAME = value lines."
+        )
 
     def handle(self, *args, **options):
         summary = effective_settings()

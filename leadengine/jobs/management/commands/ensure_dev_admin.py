@@ -25,9 +25,16 @@ class Command(BaseCommand):
             login_file.parent.mkdir(parents=True, exist_ok=True)
             login_file.write_text(password + "\n")
             login_file.chmod(0o600)
-        password = login_file.read_text().strip() if login_file.exists() else "(set with: manage.py changepassword admin)"
+        password = (
+            login_file.read_text().strip()
+            if login_file.exists()
+            else "(set with: manage.py changepassword admin)"
+        )
         url = options["url"].rstrip("/")
-        self.stdout.write(self.style.SUCCESS(
-            f"\n  LeadEngine admin: {url}/admin/\n  API:              {url}/api/v1/  (docs: {url}/api/docs/)\n"
-            f"  login:            admin / {password}\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n  LeadEngine admin: {url}/admin/\n"
+                f"  API:              {url}/api/v1/  (docs: {url}/api/docs/)\n"
+                f"  login:            admin / {password}\n"
+            )
+        )

@@ -49,8 +49,9 @@ class Command(BaseCommand):
             self.stderr.write(f"{rows} leads written to {options['output']}")
 
     def _write(self, leads, out, bom, bar):
-        return exports.write_csv(leads.iterator(chunk_size=2000), out, bom=bom,
-                                 on_progress=bar.update if bar else None, every=500)
+        return exports.write_csv(
+            leads.iterator(chunk_size=2000), out, bom=bom, on_progress=bar.update if bar else None, every=500
+        )
 
 
 class ProgressBar:

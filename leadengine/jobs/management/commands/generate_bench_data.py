@@ -28,7 +28,9 @@ from scraping.types import Lead
 TRADES = ["dental", "logistics", "software", "roofing", "legal", "accounting", "engineering", "analytics"]
 CITIES = ["Sydney", "Perth", "Berlin", "Vienna", "London", "Austin", "Zurich", "Madrid"]
 SOURCES = ["website", "google", "linkedin", "crunchbase"]
-STATUSES = [JobStatus.COMPLETED] * 90 + [JobStatus.FAILED] * 6 + [JobStatus.RUNNING] * 2 + [JobStatus.QUEUED] * 2
+STATUSES = (
+    [JobStatus.COMPLETED] * 90 + [JobStatus.FAILED] * 6 + [JobStatus.RUNNING] * 2 + [JobStatus.QUEUED] * 2
+)
 
 
 class Command(BaseCommand):
@@ -42,7 +44,9 @@ class Command(BaseCommand):
     def handle(self, *args, leads: int, jobs: int, owner: str, **options):
         started = time.monotonic()
         user, _ = get_user_model().objects.get_or_create(
-            username=owner, defaults={"is_staff": True, "is_superuser": True, "email": f"{owner}@bench.example"})
+            username=owner,
+            defaults={"is_staff": True, "is_superuser": True, "email": f"{owner}@bench.example"},
+        )
         rng = random.Random(42)
         now = timezone.now()
         created = self._jobs(user, jobs, rng, now)
@@ -50,7 +54,7 @@ class Command(BaseCommand):
         number = 0
         for start in range(0, len(created), 500):
             with transaction.atomic():
-                for offset, job in enumerate(created[start:start + 500]):
+                for offset, job in enumerate(created[start : start + 500]):
                     count = per_job + (1 if start + offset < extra else 0)
                     rows = {}
                     for _ in range(count):
@@ -74,14 +78,24 @@ class Command(BaseCommand):
             created = now - timedelta(seconds=rng.randrange(365 * 86400))
             status = rng.choice(STATUSES)
             trade, city = rng.choice(TRADES), rng.choice(CITIES)
-            jobs.append(ScrapeJob(
-                owner=user, status=status, industry=trade, geography=city,
-                search_query=f"{trade} companies in {city} {index}", source_types=[rng.choice(SOURCES)],
-                created_at=created, started_at=created + timedelta(seconds=2),
-                completed_at=created + timedelta(minutes=3) if status in (JobStatus.COMPLETED, JobStatus.FAILED)
-                else None, error="SourcesFailed: every source failed" if status == JobStatus.FAILED else "",
-                progress=100 if status == JobStatus.COMPLETED else 40, attempts=1,
-            ))
+            jobs.append(
+                ScrapeJob(
+                    owner=user,
+                    status=status,
+                    industry=trade,
+                    geography=city,
+                    search_query=f"{trade} companies in {city} {index}",
+                    source_types=[rng.choice(SOURCES)],
+                    created_at=created,
+                    started_at=created + timedelta(seconds=2),
+                    completed_at=created + timedelta(minutes=3)
+                    if status in (JobStatus.COMPLETED, JobStatus.FAILED)
+                    else None,
+                    error="SourcesFailed: every source failed" if status == JobStatus.FAILED else "",
+                    progress=100 if status == JobStatus.COMPLETED else 40,
+                    attempts=1,
+                )
+            )
         return ScrapeJob.objects.bulk_create(jobs, batch_size=5000)
 
 
@@ -89,8 +103,16 @@ def _lead(number: int, rng: random.Random) -> Lead:
     trade, city = rng.choice(TRADES), rng.choice(CITIES)
     name = f"{city} {trade.title()} {number}"
     domain = f"{city.lower()}-{trade}-{number}.com"
-    return Lead(source=rng.choice(SOURCES), company_name=name, website=f"https://www.{domain}/",
-                email=f"info@{domain}" if number % 3 else "", phone=f"+61 8 {9000_0000 + number % 10_000_000}",
-                location=f"{city}", source_url=f"https://www.{domain}/contact", industry=trade,
-                description=f"{name} serves businesses across {city}.", emails=[f"info@{domain}"],
-                confidence=round(rng.uniform(0.2, 1.0), 2))
+    return Lead(
+        source=rng.choice(SOURCES),
+        company_name=name,
+        website=f"https://www.{domain}/",
+        email=f"info@{domain}" if number % 3 else "",
+        phone=f"+61 8 {9000_0000 + number % 10_000_000}",
+        location=f"{city}",
+        source_url=f"https://www.{domain}/contact",
+        industry=trade,
+        description=f"{name} serves businesses across {city}.",
+        emails=[f"info@{domain}"],
+        confidence=round(rng.uniform(0.2, 1.0), 2),
+    )

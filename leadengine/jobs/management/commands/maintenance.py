@@ -46,5 +46,9 @@ def maintenance_tasks():
     """Each task is safe to run concurrently from several processes."""
     from leadengine.jobs import exports, schedules, workers
 
-    return [services.requeue_stale, schedules.run_due_schedules, exports.fail_stuck_exports,
-            workers.forget_dead_workers]
+    return [
+        services.requeue_stale,
+        schedules.run_due_schedules,
+        exports.fail_stuck_exports,
+        workers.forget_dead_workers,
+    ]

@@ -40,8 +40,10 @@ class Command(BaseCommand):
         runs = SourceRun.objects.filter(finished_at__lt=cutoff)
         if options["dry_run"]:
             leads = RawLead.objects.filter(job__in=jobs).count()
-            self.stdout.write(f"would delete {jobs.count()} jobs, {leads} leads, {old_exports.count()} exports, "
-                              f"{runs.count()} source runs older than {cutoff:%Y-%m-%d %H:%M}")
+            self.stdout.write(
+                f"would delete {jobs.count()} jobs, {leads} leads, {old_exports.count()} exports, "
+                f"{runs.count()} source runs older than {cutoff:%Y-%m-%d %H:%M}"
+            )
             return
         counts = {"exports": 0, "source runs": 0, "leads": 0, "jobs": 0}
         while ids := list(old_exports.values_list("id", flat=True)[:batch]):
@@ -52,7 +54,9 @@ class Command(BaseCommand):
         while job_ids := list(jobs.values_list("id", flat=True)[:batch]):
             counts["leads"] += _delete_in_batches(RawLead.objects.filter(job_id__in=job_ids), batch * 5)
             with transaction.atomic():
-                counts["jobs"] += ScrapeJob.objects.filter(id__in=job_ids).delete()[1].get("jobs.ScrapeJob", 0)
+                counts["jobs"] += (
+                    ScrapeJob.objects.filter(id__in=job_ids).delete()[1].get("jobs.ScrapeJob", 0)
+                )
         self.stdout.write("deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()))
 
 

@@ -27,8 +27,10 @@ class Command(RunserverCommand):
     def inner_run(self, *args, **options):
         # Under the autoreloader this runs in the child process that serves: start the workers here.
         if settings.DRAMATIQ_BROKER_URL:
-            raise CommandError("runembedded is for the embedded broker; unset DRAMATIQ_BROKER_URL "
-                               "or run `manage.py runserver` and `manage.py rundramatiq`.")
+            raise CommandError(
+                "runembedded is for the embedded broker; unset DRAMATIQ_BROKER_URL "
+                "or run `manage.py runserver` and `manage.py rundramatiq`."
+            )
         start_embedded_worker()
         super().inner_run(*args, **options)
 
@@ -40,7 +42,9 @@ def start_embedded_worker() -> dramatiq.Worker:
     worker = dramatiq.Worker(broker, worker_threads=settings.EMBEDDED_WORKER_THREADS, worker_timeout=100)
     worker.start()
     resend_unfinished()
-    threading.Thread(target=run_maintenance, args=(threading.Event(), 10.0), name="maintenance", daemon=True).start()
+    threading.Thread(
+        target=run_maintenance, args=(threading.Event(), 10.0), name="maintenance", daemon=True
+    ).start()
     log.info("embedded worker started with %d threads", settings.EMBEDDED_WORKER_THREADS)
     return worker
 

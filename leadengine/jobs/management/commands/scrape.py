@@ -16,8 +16,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="username of the job's owner")
-        parser.add_argument("--source", action="append", dest="source_types", default=[],
-                            help="source type (repeatable): website, google, linkedin, crunchbase")
+        parser.add_argument(
+            "--source",
+            action="append",
+            dest="source_types",
+            default=[],
+            help="source type (repeatable): website, google, linkedin, crunchbase",
+        )
         parser.add_argument("--url", action="append", dest="urls", default=[], help="start URL (repeatable)")
         parser.add_argument("--query", default="", help="search query")
         parser.add_argument("--industry", default="")
@@ -43,7 +48,9 @@ class Command(BaseCommand):
         }
         serializer = ScrapeJobCreateSerializer(data=data)
         if not serializer.is_valid():
-            errors = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in serializer.errors.items())
+            errors = "; ".join(
+                f"{field}: {' '.join(map(str, msgs))}" for field, msgs in serializer.errors.items()
+            )
             raise CommandError(errors)
         try:
             job = services.job_create(owner=owner, criteria=serializer.validated_data)
@@ -58,8 +65,10 @@ class Command(BaseCommand):
         tty = sys.stdout.isatty()
         while time.monotonic() < deadline:
             job.refresh_from_db()
-            line = (f"{job.status:<9} {job.progress:3d}%  pages {job.pages_done}/{job.pages_planned}  "
-                    f"leads {job.total_processed} new, {job.total_duplicates} duplicates")
+            line = (
+                f"{job.status:<9} {job.progress:3d}%  pages {job.pages_done}/{job.pages_planned}  "
+                f"leads {job.total_processed} new, {job.total_duplicates} duplicates"
+            )
             self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
             self.stdout.flush()
             if job.is_finished:
@@ -73,6 +82,9 @@ class Command(BaseCommand):
             self.stdout.write(f"warning: {warning}")
         if job.status != "completed":
             raise CommandError(f"job {job.id} {job.status}: {job.error}")
-        self.stdout.write(self.style.SUCCESS(
-            f"job {job.id} completed: {job.total_processed} leads saved, {job.total_duplicates} duplicates"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"job {job.id} completed: {job.total_processed} leads saved, "
+                f"{job.total_duplicates} duplicates"
+            )
+        )
