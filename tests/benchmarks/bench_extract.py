@@ -220,6 +220,35 @@ def traps_reported(found: dict[str, Any], truth: dict[str, Any]) -> int:
     return sum(1 for trap in truth["traps"] if trap in found["payload"])
 
 
+SHOW_MISSES = False
+
+
+def print_misses(site: Site, found: dict[str, Any]) -> None:
+    """What one site got wrong: missed and wrong values per field, and the traps reported."""
+    truth = site.truth
+    lines = []
+    for field_name, expected in (
+        ("emails", set(truth["emails"])),
+        ("phones", set(truth["phones"])),
+        ("socials", set(truth["socials"].items())),
+    ):
+        missed, wrong = expected - found[field_name], found[field_name] - expected
+        if missed or wrong:
+            lines.append(f"  {field_name}: missed {sorted(missed)} wrong {sorted(wrong)}")
+    if company_key(found["name"]) != company_key(truth["company_name"]):
+        lines.append(f"  name: {found['name']!r} expected {truth['company_name']!r}")
+    if not same_address(found["address"], truth["address"]):
+        lines.append(f"  address: {found['address']!r} expected {truth['address']!r}")
+    people = _score_people(found["people"], [_person(person) for person in truth.get("people", [])])
+    if people[1] or people[2]:
+        lines.append(f"  people: found {found['people']} expected {len(truth.get('people', []))}")
+    traps = [trap for trap in truth["traps"] if trap in found["payload"]]
+    if traps:
+        lines.append(f"  traps: {traps}")
+    if lines:
+        print(site.host, *lines, sep="\n")
+
+
 def evaluate(extractor, corpus: list[Site]) -> dict[str, Any]:
     totals = {field_name: [0, 0, 0] for field_name in FIELDS}
     traps = 0
@@ -229,6 +258,8 @@ def evaluate(extractor, corpus: list[Site]) -> dict[str, Any]:
             for index, count in enumerate(counts):
                 totals[field_name][index] += count
         traps += traps_reported(found, site.truth)
+        if SHOW_MISSES and extractor is ours:
+            print_misses(site, found)
     result: dict[str, Any] = {"traps": traps}
     for field_name, (tp, fp, fn) in totals.items():
         precision = tp / (tp + fp) if tp + fp else 1.0
@@ -288,7 +319,11 @@ def parser_speed(corpus: list[Site], rounds: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="fewer timing rounds (for CI)")
-    rounds = 3 if parser.parse_args().quick else 30
+    parser.add_argument("--misses", action="store_true", help="print what each site got wrong")
+    arguments = parser.parse_args()
+    rounds = 3 if arguments.quick else 30
+    global SHOW_MISSES
+    SHOW_MISSES = arguments.misses
     corpora = {name: load_corpus(root) for name, root in CORPORA.items()}
     results: dict[str, Any] = {}
     for corpus_name, corpus in corpora.items():
