@@ -27,6 +27,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from leadengine.csvsafe import safe_cell
+from leadengine.jobs import messaging
+from leadengine.jobs.filters import RawLeadFilter
 from leadengine.jobs.models import ExportStatus, LeadExport, RawLead, ScrapeJob
 
 log = logging.getLogger(__name__)
@@ -80,8 +82,6 @@ def lead_queryset(
     *, owner_id: int, job_id: UUID | str | None = None, filters: dict | None = None
 ) -> QuerySet:
     """The owner's leads to export, oldest first, so that a file reads in the order leads were found."""
-    from leadengine.jobs.api import RawLeadFilter
-
     filters = dict(filters or {})
     unknown = set(filters) - FILTER_KEYS
     if unknown:
@@ -154,12 +154,8 @@ def export_create(
 
 
 def export_dispatch(export_id: UUID | str) -> bool:
-    from leadengine.jobs.tasks import run_lead_export
-
-    try:
-        run_lead_export.send(str(export_id))
-    except Exception:
-        log.warning("export %s stored but not sent: broker unavailable", export_id, exc_info=True)
+    """Send the export to the workers; when the broker is down, the export fails at once, saying so."""
+    if not messaging.send_lead_export(export_id):
         LeadExport.objects.filter(id=export_id, status=ExportStatus.QUEUED).update(
             status=ExportStatus.FAILED,
             error="The broker was unavailable; create the export again.",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,8 +22,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from dramatiq.errors import BrokerConnectionError
 
+from leadengine.jobs import messaging
 from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, RawLead, ScrapeJob
 from scraping.normalize import identity
 from scraping.types import Lead
@@ -76,29 +75,11 @@ def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     return job
 
 
-# After a failed send, sends are skipped for this many seconds: one publish to a broker that is down
-# costs its connection attempts (several seconds), and a web process must not pay that on every request
-# of an outage. The skipped jobs stay undispatched and the maintenance loop sends them.
-SEND_PAUSE_AFTER_FAILURE = 5.0
-_sends_paused_until = 0.0
-
-
 def job_dispatch(job_id: UUID | str) -> bool:
     """Send the job's id to the workers. A failed send leaves the job for `requeue_stale`."""
-    global _sends_paused_until
-    from leadengine.jobs.tasks import run_scrape_job
-
-    if time.monotonic() < _sends_paused_until:
-        log.warning("job %s stored but not sent: broker unavailable a moment ago", job_id)
-        return False
-    try:
-        run_scrape_job.send(str(job_id))
-    except Exception as exc:
-        # The job is stored and stays queued with no dispatched_at: the maintenance loop sends it
-        # again once the broker is back. The caller (often a web request) must not fail for this.
-        if isinstance(exc, BrokerConnectionError):
-            _sends_paused_until = time.monotonic() + SEND_PAUSE_AFTER_FAILURE
-        log.warning("job %s stored but not sent: broker unavailable", job_id, exc_info=True)
+    if not messaging.send_scrape_job(job_id):
+        # The job stays queued with no dispatched_at: the maintenance loop sends it again once the
+        # broker is back.
         return False
     ScrapeJob.objects.filter(id=job_id, status=JobStatus.QUEUED).update(dispatched_at=timezone.now())
     return True

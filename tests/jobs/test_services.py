@@ -39,6 +39,7 @@ def test_it_creates_a_queued_job_and_sends_its_id_after_commit(
     message = queue.get_nowait()
     queue.task_done()
     assert b'"args":["%s"]' % str(job.id).encode() in message
+    assert b'"actor_name":"run_scrape_job"' in message
 
 
 def test_it_sends_nothing_before_the_commit(user, stub_broker, django_capture_on_commit_callbacks):
@@ -48,13 +49,11 @@ def test_it_sends_nothing_before_the_commit(user, stub_broker, django_capture_on
     assert all(queue.qsize() == 0 for queue in stub_broker.queues.values())
 
 
-def test_it_keeps_the_job_queued_when_the_broker_is_down(user, monkeypatch):
-    from leadengine.jobs.tasks import run_scrape_job
-
+def test_it_keeps_the_job_queued_when_the_broker_is_down(user, stub_broker, monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(run_scrape_job, "send", refuse)
+    monkeypatch.setattr(stub_broker, "enqueue", refuse)
     job = make_job(user)
     assert services.job_dispatch(job.id) is False
     job.refresh_from_db()
