@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from leadengine.jobs import services
+from leadengine.jobs import lead_insert, services
 from leadengine.jobs.models import RawLead, ScrapeJob
 from leadengine.jobs.serializers import MAX_URLS
 from scraping.normalize import identity
@@ -110,5 +110,5 @@ def _merge(row: RawLead, lead: Lead, job: ScrapeJob) -> bool:
     payload["enriched_by_job"] = str(job.id)
     limits = {name: RawLead._meta.get_field(name).max_length for name in COLUMNS}
     updates = {name: value[: limits[name]] for name, value in updates.items()}
-    RawLead.objects.filter(id=row.id).update(raw_payload=services.capped_payload(payload), **updates)
+    RawLead.objects.filter(id=row.id).update(raw_payload=lead_insert.capped_payload(payload), **updates)
     return True

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from leadengine.csvsafe import safe_cell
-from leadengine.jobs import exports, services
+from leadengine.jobs import exports, lead_insert
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 
 SCRIPT = "<script>alert(1)</script>"
@@ -138,7 +138,7 @@ def test_raw_payloads_are_capped_at_the_setting(user, settings):
         "emails": [f"e{i}@acme.example" for i in range(5000)],
         "extra": {"html": "y" * 50_000},
     }
-    capped = services.capped_payload(payload)
+    capped = lead_insert.capped_payload(payload)
     assert capped["truncated"] is True
     assert len(json.dumps(capped)) <= settings.RAW_PAYLOAD_MAX_BYTES
 
@@ -153,5 +153,5 @@ def test_raw_payloads_are_capped_at_the_setting(user, settings):
     ids=["long-list-items", "many-keys", "nested-dict"],
 )
 def test_raw_payloads_are_capped_whatever_their_shape(settings, payload):
-    capped = services.capped_payload(payload)
+    capped = lead_insert.capped_payload(payload)
     assert len(json.dumps(capped)) <= settings.RAW_PAYLOAD_MAX_BYTES

@@ -4,7 +4,7 @@
 
 Meant for a throwaway database. Jobs are bulk-created over the past year (mostly completed, some
 failed, running or queued); their leads go in through the services' own fast insert
-(`_insert_leads`: INSERT ... SELECT FROM unnest on PostgreSQL), leads/jobs per job, then the
+(`lead_insert`: INSERT ... SELECT FROM unnest on PostgreSQL), leads/jobs per job, then the
 counters are set in one UPDATE and the tables analysed.
 """
 
@@ -62,7 +62,9 @@ class Command(BaseCommand):
                         rows[identity(lead)] = lead
                         number += 1
                     if rows:
-                        services._insert_leads(job, rows, job.created_at + timedelta(minutes=1))
+                        services.leads_bulk_insert(
+                            job, rows, scraped_at=job.created_at + timedelta(minutes=1)
+                        )
             self.stdout.write(f"\r{number:,} leads", ending="")
         self.stdout.write("")
         totals = RawLead.objects.filter(job=OuterRef("pk")).values("job").annotate(n=Count("*")).values("n")
