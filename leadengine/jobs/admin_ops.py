@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from leadengine.jobs import enrichment, exports, schedules
+from leadengine.jobs import enrichment, exports, schedules, services
 from leadengine.jobs.models import (
     ACTIVE_STATUSES,
     ExportStatus,
@@ -27,7 +27,6 @@ from leadengine.jobs.models import (
     ScrapeSchedule,
     WorkerHeartbeat,
 )
-from leadengine.jobs.services import ActiveJobLimitExceeded
 
 REFRESH_SECONDS = 3
 
@@ -90,8 +89,10 @@ def enrich_leads(model_admin, request, queryset: QuerySet):
 
 def _enrich(model_admin, request, owner, leads) -> None:
     try:
-        job = enrichment.enrichment_create(owner=owner, leads=leads)
-    except (enrichment.NothingToEnrich, ActiveJobLimitExceeded) as exc:
+        job = services.job_create(
+            owner=owner, criteria=enrichment.enrichment_criteria(owner=owner, leads=leads)
+        )
+    except (enrichment.NothingToEnrich, services.ActiveJobLimitExceeded) as exc:
         model_admin.message_user(request, f"{owner}: {exc}", messages.WARNING)
         return
     url = reverse("admin:jobs_scrapejob_change", args=[job.id])

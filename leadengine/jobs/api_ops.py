@@ -14,12 +14,11 @@ from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 
-from leadengine.jobs import enrichment, exports
+from leadengine.jobs import enrichment, exports, services
 from leadengine.jobs.admin_ops import export_file_response
 from leadengine.jobs.api import Conflict
 from leadengine.jobs.models import ExportStatus, LeadExport, RawLead, ScrapeJob
 from leadengine.jobs.serializers import MAX_URLS, ScrapeJobSerializer
-from leadengine.jobs.services import ActiveJobLimitExceeded
 
 
 class LeadExportCreateSerializer(serializers.Serializer):
@@ -120,10 +119,11 @@ class EnrichLeadsSerializer(serializers.Serializer):
 
 def _enrichment_response(request, leads) -> Response:
     try:
-        job = enrichment.enrichment_create(owner=request.user, leads=leads)
+        criteria = enrichment.enrichment_criteria(owner=request.user, leads=leads)
+        job = services.job_create(owner=request.user, criteria=criteria)
     except enrichment.NothingToEnrich as exc:
         raise Conflict(str(exc)) from None
-    except ActiveJobLimitExceeded as exc:
+    except services.ActiveJobLimitExceeded as exc:
         raise Throttled(detail=str(exc)) from None
     return Response(ScrapeJobSerializer(job).data, status=status.HTTP_201_CREATED)
 

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -248,3 +248,22 @@ def export_delete_files(exports: Iterable[LeadExport]) -> None:
     for export in exports:
         export_path(export).unlink(missing_ok=True)
         export_path(export).with_suffix(".part").unlink(missing_ok=True)
+
+
+def exports_purge(*, before: datetime, batch: int = 1000, dry_run: bool = False) -> int:
+    """Delete exports created before `before` with their files, `batch` at a time; returns how many
+    (`dry_run`: how many would go)."""
+    old = LeadExport.objects.filter(created_at__lt=before)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while ids := list(old.values_list("id", flat=True)[:batch]):
+        doomed = list(LeadExport.objects.filter(id__in=ids))
+        deleted += LeadExport.objects.filter(id__in=ids).delete()[0]
+        export_delete_files(doomed)
+    return deleted
+
+
+def exports_delete(exports: QuerySet[LeadExport]) -> int:
+    """Delete export rows (people's deletes in the admin); their files stay until the purge."""
+    return exports.delete()[0]

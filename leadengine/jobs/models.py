@@ -1,6 +1,9 @@
-"""ScrapeJob (what was asked, and how it went) and RawLead (what was found).
+"""ScrapeJob (what was asked, and how it went), RawLead (what was found), and the operations' rows.
 
-Rows are written only by `services`; the models hold fields, constraints and small read helpers.
+Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob and RawLead
+`services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
+`workers`. Everyone else reads (shared reads are in `selectors`). The models hold fields, constraints
+and small read helpers.
 """
 
 import uuid
@@ -41,6 +44,8 @@ class JobCriteria(models.Model):
 
 
 class ScrapeJob(JobCriteria):
+    """One scrape: its criteria, its status and counters. Written only by `services`."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_jobs")
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -103,6 +108,8 @@ class ScrapeJob(JobCriteria):
 
 
 class RawLead(models.Model):
+    """One lead found for one owner, unique per (owner, data_hash). Written only by `services`."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leads")
     job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="leads")
@@ -139,7 +146,10 @@ class RawLead(models.Model):
 
 
 class ScrapeSchedule(JobCriteria):
-    """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression."""
+    """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression.
+
+    Written only by `schedules`.
+    """
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_schedules"
@@ -181,7 +191,10 @@ class ScrapeSchedule(JobCriteria):
 
 
 class SourceRun(models.Model):
-    """How one source did in one attempt of one job: for the dashboard's slowest and failing sources."""
+    """How one source did in one attempt of one job: for the dashboard's slowest and failing sources.
+
+    Written only by `outcomes` (and deleted with its job).
+    """
 
     job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="source_runs")
     source = models.CharField(max_length=32)
@@ -199,7 +212,10 @@ class SourceRun(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """A worker process alive: written every WORKER_HEARTBEAT_INTERVAL seconds while it runs."""
+    """A worker process alive: written every WORKER_HEARTBEAT_INTERVAL seconds while it runs.
+
+    Written only by `workers`.
+    """
 
     worker_id = models.CharField(max_length=200, unique=True)
     hostname = models.CharField(max_length=200)
@@ -223,7 +239,10 @@ class ExportStatus(models.TextChoices):
 
 
 class LeadExport(models.Model):
-    """A CSV file of one owner's leads: those of one job, or those matching a filter."""
+    """A CSV file of one owner's leads: those of one job, or those matching a filter.
+
+    Written only by `exports`.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_exports")

@@ -1,8 +1,11 @@
-"""The only code that writes jobs and leads.
+"""The only code that writes ScrapeJob and RawLead rows: every change of a job or a lead is a function here.
 
-Every status change is one conditional UPDATE from an allowed set of previous statuses, so two
-workers, or a worker and a person in the admin, can race without harm: the loser updates zero rows
-and knows it lost. Sending a job to the broker happens after the commit that made it sendable.
+Jobs are created, sent, claimed, beat, completed, failed, released, cancelled, retried, requeued and
+purged here; leads are saved in batches (the SQL is in `lead_insert`), merged by enrichment jobs and
+purged with their jobs. Every status change is one conditional UPDATE from an allowed set of previous
+statuses, so two workers, or a worker and a person in the admin, can race without harm: the loser
+updates zero rows and knows it lost. Sending a job to the broker (`messaging`) happens after the
+commit that made it sendable.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from leadengine.jobs import lead_insert, messaging
-from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, RawLead, ScrapeJob
+from leadengine.jobs import enrichment, lead_insert, messaging
+from leadengine.jobs.models import ACTIVE_STATUSES, FINISHED_STATUSES, JobStatus, RawLead, ScrapeJob
 from scraping.normalize import identity
 from scraping.types import Lead
 
@@ -156,10 +159,34 @@ def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
     return SaveResult(found=len(leads), new=len(inserted), duplicates=duplicates)
 
 
-def leads_bulk_insert(job: ScrapeJob, leads: dict[str, Lead], *, scraped_at: datetime) -> int:
-    """Insert leads (keyed by identity hash) as the job's, without counting them on it: bulk data
-    such as `generate_bench_data`'s. Returns how many were new."""
-    return len(lead_insert.insert_leads(job, leads, scraped_at))
+def leads_merge_enrichment(job: ScrapeJob, found: list[Lead]) -> int:
+    """Merge an enrichment job's leads into the owner's existing leads; returns how many changed.
+
+    The rules are `enrichment.merged`: what a lead had is kept, what it missed is filled.
+    """
+    if not enrichment.is_enrichment(job) or not found:
+        return 0
+    by_hash = {identity(lead): lead for lead in found}
+    changed = 0
+    with transaction.atomic():
+        existing = (
+            RawLead.objects.select_for_update()
+            .filter(owner_id=job.owner_id, data_hash__in=list(by_hash))
+            .exclude(job_id=job.id)
+        )
+        for row in existing:
+            if changes := enrichment.merged(row, by_hash[row.data_hash], job):
+                changes["raw_payload"] = lead_insert.capped_payload(changes["raw_payload"])
+                RawLead.objects.filter(id=row.id).update(**changes)
+                changed += 1
+    if changed:
+        log.info(
+            "job %s enriched %d leads",
+            job.id,
+            changed,
+            extra={"job_id": str(job.id), "owner": job.owner_id, "event": "enriched", "leads": changed},
+        )
+    return changed
 
 
 def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> None:
@@ -317,3 +344,68 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
     if requeued or failed or resent:
         log.info("requeue_stale: %d requeued, %d failed, %d resent", requeued, failed, resent)
     return RequeueResult(requeued=requeued, failed=failed, resent=resent)
+
+
+def jobs_resend_unfinished() -> int:
+    """Embedded mode: the in-memory queue died with the previous process; queue its unfinished jobs
+    again and send them. Returns how many were sent."""
+    ScrapeJob.objects.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, heartbeat_at=None)
+    ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
+    queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True)
+    return sum(job_dispatch(job_id) for job_id in queued)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    jobs: int
+    leads: int
+
+
+def jobs_purge(*, before: datetime, batch: int = 1000, dry_run: bool = False) -> PurgeResult:
+    """Delete finished jobs created before `before` with their leads (`dry_run`: count them only).
+
+    Jobs still queued or running stay, however old. Small batches (`batch` jobs, five times as many
+    leads) so that no statement holds locks for long.
+    """
+    jobs = ScrapeJob.objects.filter(created_at__lt=before, status__in=FINISHED_STATUSES)
+    if dry_run:
+        return PurgeResult(jobs=jobs.count(), leads=RawLead.objects.filter(job__in=jobs).count())
+    deleted_jobs = deleted_leads = 0
+    while job_ids := list(jobs.values_list("id", flat=True)[:batch]):
+        leads = RawLead.objects.filter(job_id__in=job_ids)
+        while lead_ids := list(leads.values_list("id", flat=True)[: batch * 5]):
+            deleted_leads += RawLead.objects.filter(id__in=lead_ids).delete()[0]
+        with transaction.atomic():
+            deleted_jobs += ScrapeJob.objects.filter(id__in=job_ids).delete()[1].get("jobs.ScrapeJob", 0)
+    return PurgeResult(jobs=deleted_jobs, leads=deleted_leads)
+
+
+# People's deletes (the admin's delete action and page)
+
+
+def jobs_delete(jobs: QuerySet[ScrapeJob]) -> int:
+    """Delete jobs with their leads and source runs; their exports and schedules forget them."""
+    return jobs.delete()[1].get("jobs.ScrapeJob", 0)
+
+
+def leads_delete(leads: QuerySet[RawLead]) -> int:
+    return leads.delete()[0]
+
+
+# Bulk data (`generate_bench_data`): rows stored as they are, nothing claimed or sent
+
+
+def jobs_bulk_create(jobs: list[ScrapeJob]) -> list[ScrapeJob]:
+    return ScrapeJob.objects.bulk_create(jobs, batch_size=5000)
+
+
+def leads_bulk_insert(job: ScrapeJob, leads: dict[str, Lead], *, scraped_at: datetime) -> int:
+    """Insert leads (keyed by identity hash) as the job's without counting them on it; returns how
+    many were new."""
+    return len(lead_insert.insert_leads(job, leads, scraped_at))
+
+
+def jobs_recount_leads() -> int:
+    """Set every job's found and saved counters to the number of its leads."""
+    totals = RawLead.objects.filter(job=OuterRef("pk")).values("job").annotate(n=Count("*")).values("n")
+    return ScrapeJob.objects.update(total_found=Subquery(totals), total_processed=Subquery(totals))

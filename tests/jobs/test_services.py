@@ -206,3 +206,23 @@ def test_requeue_stale_takes_back_dead_jobs_and_resends_unsent_ones(user, stub_b
     sent = [json.loads(message)["args"][0] for message in list(queue.queue)]
     assert sorted(sent) == sorted([str(dead.id), str(unsent.id)])
     assert services.requeue_stale() == services.RequeueResult(0, 0, 0)
+
+
+def test_embedded_start_queues_unfinished_jobs_again_and_sends_them(user, stub_broker, settings):
+    running = make_job(user, status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+    retrying = make_job(user, status=JobStatus.RETRYING)
+    queued = make_job(user)
+    done = make_job(user, status=JobStatus.COMPLETED)
+
+    assert services.jobs_resend_unfinished() == 3
+
+    statuses = dict(ScrapeJob.objects.values_list("id", "status"))
+    assert [statuses[job.id] for job in (running, retrying, queued, done)] == [
+        JobStatus.QUEUED,
+        JobStatus.QUEUED,
+        JobStatus.QUEUED,
+        JobStatus.COMPLETED,
+    ]
+    assert ScrapeJob.objects.get(id=running.id).heartbeat_at is None
+    sent = [json.loads(message)["args"][0] for message in stub_broker.queues[settings.SCRAPE_QUEUE].queue]
+    assert sorted(sent) == sorted(str(job.id) for job in (running, retrying, queued))
