@@ -1,7 +1,8 @@
 """CSV exports of leads: one owner's leads of one job, or those matching a filter.
 
 An export is a LeadExport row (queued -> running -> completed | failed) and, once completed, a file
-under EXPORTS_DIR written by the `run_lead_export` actor with its progress on the row. The same
+under EXPORTS_DIR written by the `run_lead_export` actor with its progress on the row. This module
+is the only writer of LeadExport rows (and of their files). The same
 writer serves `manage.py export_leads`, which writes straight to a file or stdout.
 
 The columns are stable (see COLUMNS and docs/operations.md): new ones are only ever added at the end.
@@ -24,6 +25,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from leadengine.csvsafe import safe_cell
@@ -167,6 +169,20 @@ def export_dispatch(export_id: UUID | str) -> bool:
 
 def export_path(export: LeadExport) -> Path:
     return Path(settings.EXPORTS_DIR) / str(export.owner_id) / f"{export.id}.csv"
+
+
+def export_file_response(export: LeadExport) -> FileResponse:
+    """The export's file, streamed from disk as an attachment (the API's and the admin's download)."""
+    try:
+        handle = open(export_path(export), "rb")
+    except FileNotFoundError:
+        raise Http404("The export's file is gone (purged?).") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.file_name or "leads.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 def export_file_name(export: LeadExport) -> str:

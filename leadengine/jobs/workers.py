@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from dramatiq.middleware import Middleware
 
@@ -81,6 +82,11 @@ def forget_dead_workers(*, older_than: float = 24 * 3600) -> int:
     since = timezone.now() - timedelta(seconds=older_than)
     deleted, _ = _model().objects.filter(seen_at__lt=since).delete()
     return deleted
+
+
+def heartbeats_delete(heartbeats: QuerySet[WorkerHeartbeat]) -> int:
+    """Delete heartbeat rows (people's deletes in the admin); a live worker writes its row again."""
+    return heartbeats.delete()[0]
 
 
 class WorkerHeartbeatMiddleware(Middleware):

@@ -35,7 +35,7 @@ def test_the_creation_rate_follows_the_setting_and_answers_429_with_retry_after(
 
 
 def test_the_creation_rate_is_the_configured_default(settings):
-    from leadengine.jobs.api import JobCreateThrottle
+    from leadengine.jobs.api.jobs import JobCreateThrottle
 
     assert JobCreateThrottle().get_rate() == settings.JOB_CREATE_RATE
     assert JobCreateThrottle().parse_rate(settings.JOB_CREATE_RATE)[0] > 0

@@ -1,4 +1,5 @@
-"""The admin dashboard: jobs by status, leads per day, queue depth, workers, slowest and failing sources.
+"""The admin's operations page: jobs by status, leads per day, queue depth, workers, and the slowest
+and failing sources.
 
 Fast with millions of leads: every figure is an aggregate over the jobs table (leads per day are the
 jobs' counters, by the day each job was created) or over a bounded window of indexed rows; the leads

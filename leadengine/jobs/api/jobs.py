@@ -1,26 +1,18 @@
-"""The REST API: thin views that validate with a serializer, call one service, serialise the result.
-
-Every queryset starts from `request.user`: another user's job or lead answers 404, never 403, so
-ids cannot be probed.
-"""
+"""The API of scrape jobs: create one, list and read them, their leads, cancel and retry."""
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from leadengine.jobs import services
-from leadengine.jobs.filters import RawLeadFilter, ScrapeJobFilter
+from leadengine.jobs.api.errors import Conflict
+from leadengine.jobs.filters import ScrapeJobFilter
 from leadengine.jobs.models import RawLead, ScrapeJob
 from leadengine.jobs.serializers import RawLeadSerializer, ScrapeJobCreateSerializer, ScrapeJobSerializer
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class JobCreateThrottle(UserRateThrottle):
@@ -94,15 +86,3 @@ class ScrapeJobViewSet(
             raise Throttled(detail=str(exc)) from None
         job.refresh_from_db()
         return Response(ScrapeJobSerializer(job).data)
-
-
-class RawLeadViewSet(viewsets.ReadOnlyModelViewSet):
-    """Leads of the signed-in user, newest first."""
-
-    serializer_class = RawLeadSerializer
-    queryset = RawLead.objects.none()  # for the schema; requests use get_queryset()
-    filterset_class = RawLeadFilter
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
-
-    def get_queryset(self):
-        return RawLead.objects.filter(owner=self.request.user).order_by("-scraped_at", "id")
