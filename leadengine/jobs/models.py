@@ -51,13 +51,26 @@ class ScrapeJob(JobCriteria):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
 
     # How it went.
-    total_found = models.PositiveIntegerField(default=0)
-    total_processed = models.PositiveIntegerField(default=0)
-    total_duplicates = models.PositiveIntegerField(default=0)
-    pages_done = models.PositiveIntegerField(default=0)
-    pages_planned = models.PositiveIntegerField(default=0)
+    total_found = models.PositiveIntegerField(
+        default=0, help_text="Leads the sources found, duplicates included."
+    )
+    # The name is the seed API's; what it counts is the leads saved.
+    total_processed = models.PositiveIntegerField(
+        default=0, help_text="New leads saved: found by this job and not already among the owner's leads."
+    )
+    total_duplicates = models.PositiveIntegerField(
+        default=0, help_text="Leads found that the owner already had from another job: not saved again."
+    )
+    pages_done = models.PositiveIntegerField(default=0, help_text="Pages the sources have done so far.")
+    pages_planned = models.PositiveIntegerField(
+        default=0, help_text="Pages the sources plan to do; grows as they find more."
+    )
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of planned pages done.")
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Runs started: a retry adds one, a run handed back at shutdown does not; "
+        "retrying by hand starts again from 0.",
+    )
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
@@ -198,8 +211,8 @@ class SourceRun(models.Model):
 
     job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="source_runs")
     source = models.CharField(max_length=32)
-    leads = models.PositiveIntegerField(default=0)
-    seconds = models.FloatField(default=0.0)
+    leads = models.PositiveIntegerField(default=0, help_text="Leads the source found in this attempt.")
+    seconds = models.FloatField(default=0.0, help_text="How long the source ran.")
     error = models.TextField(blank=True)
     configuration_error = models.BooleanField(default=False)
     finished_at = models.DateTimeField(default=timezone.now)
@@ -252,11 +265,11 @@ class LeadExport(models.Model):
     )
     filters = models.JSONField(default=dict, blank=True)
     bom = models.BooleanField(default=False, help_text="Start the file with a UTF-8 byte order mark.")
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_written = models.PositiveIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0, help_text="Leads to write.")
+    rows_written = models.PositiveIntegerField(default=0, help_text="Leads written so far.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the rows written.")
     file_name = models.CharField(max_length=200, blank=True)
-    size_bytes = models.PositiveBigIntegerField(default=0)
+    size_bytes = models.PositiveBigIntegerField(default=0, help_text="Size of the finished file.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
