@@ -82,9 +82,14 @@ def test_scraped_text_is_escaped_in_the_admin(staff, hostile, name, args):
 
 
 def test_a_search_for_markup_in_the_admin_is_escaped_too(staff, hostile):
+    _, lead = hostile
     response = staff.get(reverse("admin:jobs_rawlead_changelist"), {"q": SCRIPT})
+    page = response.content.decode()
     assert response.status_code == 200
-    assert_inert(response.content.decode())
+    assert_inert(page)
+    # The search found the hostile lead, and shows it (and the query) as text.
+    assert reverse("admin:jobs_rawlead_change", args=[lead.id]) in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 @pytest.mark.parametrize(
