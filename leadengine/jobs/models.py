@@ -2,8 +2,9 @@
 
 Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob and RawLead
 `services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
-`workers`. Everyone else reads (shared reads are in `selectors`). The models hold fields, constraints
-and small read helpers.
+`workers`. Everyone else reads (shared reads are in `selectors`). Deletes follow the foreign keys'
+on_delete (a job's leads and source runs go with it, links to a deleted job or schedule are cleared):
+the database's doing, not a second writer. The models hold fields, constraints and small read helpers.
 """
 
 import uuid

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from leadengine.jobs import workers
-from leadengine.jobs.models import JobStatus, ScrapeJob, WorkerHeartbeat
+from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob, WorkerHeartbeat
 
 
 def jobs_with_source(queryset: QuerySet, source: str) -> QuerySet:
@@ -21,6 +21,11 @@ def jobs_with_source(queryset: QuerySet, source: str) -> QuerySet:
         return queryset.filter(source_types__contains=[source])
     # SQLite stores the list as JSON text; the quotes keep "web" from matching "website".
     return queryset.filter(source_types__icontains=f'"{source}"')
+
+
+def leads_missing_contacts(job: ScrapeJob) -> QuerySet[RawLead]:
+    """The job's leads with a website but no e-mail or no phone: what an enrichment visits again."""
+    return RawLead.objects.filter(job=job).filter(Q(email="") | Q(phone="")).exclude(website="")
 
 
 def job_counts_by_status() -> dict[str, int]:

@@ -10,11 +10,11 @@ import json
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 
-from leadengine.jobs import enrichment, services
+from leadengine.jobs import enrichment, selectors, services
 from leadengine.jobs.admin.base import DeletesThroughWriter, RegisteredSourceFilter, selected_by_owner
 from leadengine.jobs.admin.exports import export_leads_csv
 from leadengine.jobs.models import RawLead
@@ -52,8 +52,8 @@ def enrich_for_owner(model_admin, request, owner, leads) -> None:
 @admin.action(description="Enrich selected jobs' leads missing an e-mail or phone")
 def enrich_jobs(model_admin, request, queryset: QuerySet):
     for job in queryset.select_related("owner"):
-        leads = RawLead.objects.filter(job=job).filter(Q(email="") | Q(phone="")).exclude(website="")
-        enrich_for_owner(model_admin, request, job.owner, leads[: settings.ADMIN_MAX_SELECTED_LEADS])
+        leads = selectors.leads_missing_contacts(job)[: settings.ADMIN_MAX_SELECTED_LEADS]
+        enrich_for_owner(model_admin, request, job.owner, leads)
 
 
 @admin.action(description="Enrich selected leads from their websites")

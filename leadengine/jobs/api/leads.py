@@ -9,7 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
-from leadengine.jobs import enrichment, services
+from leadengine.jobs import enrichment, selectors, services
 from leadengine.jobs.api.errors import Conflict
 from leadengine.jobs.filters import RawLeadFilter
 from leadengine.jobs.models import RawLead, ScrapeJob
@@ -58,10 +58,5 @@ def enrich_leads(request):
 def enrich_job_leads(request, pk):
     """Queue a website job over this job's leads that miss an e-mail or a phone."""
     job = get_object_or_404(ScrapeJob, id=pk, owner=request.user)
-    leads = (
-        RawLead.objects.filter(job=job)
-        .exclude(website="")
-        .exclude(email__gt="", phone__gt="")
-        .order_by("scraped_at")[:MAX_URLS]
-    )
+    leads = selectors.leads_missing_contacts(job).order_by("scraped_at")[:MAX_URLS]
     return _enrichment_response(request, leads)
