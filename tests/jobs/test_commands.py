@@ -102,7 +102,7 @@ def test_ensure_dev_admin_refuses_to_run_in_production(db, settings):
         call_command("ensure_dev_admin", stdout=StringIO())
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
 def test_generate_bench_data_stores_jobs_with_their_leads_and_counts_them():
     call_command("generate_bench_data", "--leads", "25", "--jobs", "5", "--owner", "bench", stdout=StringIO())
     jobs = ScrapeJob.objects.filter(owner__username="bench")
