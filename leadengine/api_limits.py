@@ -39,6 +39,8 @@ class BoundedPagination(LimitOffsetPagination):
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django's request-size refusals as JSON errors."""
+    # Not at the top: rest_framework.views imports this module (BoundedJSONParser, through
+    # api_settings) while it loads, so this module cannot import it first.
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, RequestDataTooBig):

@@ -10,6 +10,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from leadengine.jobs import selectors
+
 log = logging.getLogger(__name__)
 
 
@@ -48,11 +50,9 @@ def check_broker() -> dict:
 
 def check_workers() -> dict:
     """Worker processes whose heartbeat is recent. Required unless HEALTH_REQUIRE_WORKERS is off."""
-    from leadengine.jobs.workers import workers_seen
-
     required = settings.HEALTH_REQUIRE_WORKERS
     try:
-        seen = len(workers_seen())
+        seen = len(selectors.workers_seen())
     except Exception as exc:
         return {"ok": not required, "required": required, "error": type(exc).__name__}
     return {

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings as django_settings
+
 MASK = "***"
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD$|_API_KEY$|_TOKEN$|^API_KEY$|^TOKEN$)", re.IGNORECASE)
 SECRET_QUERY_KEY = re.compile(r"(key|token|secret|password|passwd|signature)", re.IGNORECASE)
@@ -100,11 +102,9 @@ class SecretsFilter(logging.Filter):
 
     def secrets(self) -> list[str]:
         if self._secrets is None:
-            from django.conf import settings
-
-            if not settings.configured:
+            if not django_settings.configured:
                 return []
-            self._secrets = secret_values(settings)
+            self._secrets = secret_values(django_settings)
         return self._secrets
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -1,25 +1,15 @@
-"""LeadEngine's URLs: the admin, the versioned API with its schema and docs, and health."""
+"""LeadEngine's URLs: the admin, the versioned API with its schema and docs, health and metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
 from leadengine import health
-from leadengine.jobs import api_ops, metrics
-from leadengine.jobs.api import RawLeadViewSet, ScrapeJobViewSet
-
-router = DefaultRouter()
-router.register("jobs/scrape", ScrapeJobViewSet, basename="scrapejob")
-router.register("leads", RawLeadViewSet, basename="lead")
-router.register("exports", api_ops.LeadExportViewSet, basename="leadexport")
+from leadengine.jobs import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Before the router: these paths are not the router's lookups of a lead or job.
-    path("api/v1/leads/enrich/", api_ops.enrich_leads, name="lead-enrich"),
-    path("api/v1/jobs/scrape/<uuid:pk>/enrich/", api_ops.enrich_job_leads, name="scrapejob-enrich"),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include("leadengine.jobs.api.urls")),
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -8,7 +8,17 @@ conftest.py.
 
 import os
 import uuid
+from typing import NoReturn
+
+import pytest
 
 RABBITMQ_URL = os.environ.pop("DRAMATIQ_BROKER_URL", "")
 os.environ["SCRAPE_QUEUE"] = f"test_scrape_jobs_{uuid.uuid4().hex[:8]}"
 REQUIRE_SERVICES = os.environ.get("LEADENGINE_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip (on a laptop) or fail (in CI, LEADENGINE_REQUIRE_SERVICES=1) a test whose tool is missing."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} (LEADENGINE_REQUIRE_SERVICES=1)")
+    pytest.skip(message)

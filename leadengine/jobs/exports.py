@@ -1,7 +1,8 @@
 """CSV exports of leads: one owner's leads of one job, or those matching a filter.
 
 An export is a LeadExport row (queued -> running -> completed | failed) and, once completed, a file
-under EXPORTS_DIR written by the `run_lead_export` actor with its progress on the row. The same
+under EXPORTS_DIR written by the `run_lead_export` actor with its progress on the row. This module
+is the only writer of LeadExport rows (and of their files). The same
 writer serves `manage.py export_leads`, which writes straight to a file or stdout.
 
 The columns are stable (see COLUMNS and docs/operations.md): new ones are only ever added at the end.
@@ -15,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -24,9 +25,12 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from leadengine.csvsafe import safe_cell
+from leadengine.jobs import messaging
+from leadengine.jobs.filters import RawLeadFilter
 from leadengine.jobs.models import ExportStatus, LeadExport, RawLead, ScrapeJob
 
 log = logging.getLogger(__name__)
@@ -80,8 +84,6 @@ def lead_queryset(
     *, owner_id: int, job_id: UUID | str | None = None, filters: dict | None = None
 ) -> QuerySet:
     """The owner's leads to export, oldest first, so that a file reads in the order leads were found."""
-    from leadengine.jobs.api import RawLeadFilter
-
     filters = dict(filters or {})
     unknown = set(filters) - FILTER_KEYS
     if unknown:
@@ -154,12 +156,8 @@ def export_create(
 
 
 def export_dispatch(export_id: UUID | str) -> bool:
-    from leadengine.jobs.tasks import run_lead_export
-
-    try:
-        run_lead_export.send(str(export_id))
-    except Exception:
-        log.warning("export %s stored but not sent: broker unavailable", export_id, exc_info=True)
+    """Send the export to the workers; when the broker is down, the export fails at once, saying so."""
+    if not messaging.send_lead_export(export_id):
         LeadExport.objects.filter(id=export_id, status=ExportStatus.QUEUED).update(
             status=ExportStatus.FAILED,
             error="The broker was unavailable; create the export again.",
@@ -171,6 +169,20 @@ def export_dispatch(export_id: UUID | str) -> bool:
 
 def export_path(export: LeadExport) -> Path:
     return Path(settings.EXPORTS_DIR) / str(export.owner_id) / f"{export.id}.csv"
+
+
+def export_file_response(export: LeadExport) -> FileResponse:
+    """The export's file, streamed from disk as an attachment (the API's and the admin's download)."""
+    try:
+        handle = open(export_path(export), "rb")
+    except FileNotFoundError:
+        raise Http404("The export's file is gone (purged?).") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.file_name or "leads.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 def export_file_name(export: LeadExport) -> str:
@@ -252,3 +264,22 @@ def export_delete_files(exports: Iterable[LeadExport]) -> None:
     for export in exports:
         export_path(export).unlink(missing_ok=True)
         export_path(export).with_suffix(".part").unlink(missing_ok=True)
+
+
+def exports_purge(*, before: datetime, batch: int = 1000, dry_run: bool = False) -> int:
+    """Delete exports created before `before` with their files, `batch` at a time; returns how many
+    (`dry_run`: how many would go)."""
+    old = LeadExport.objects.filter(created_at__lt=before)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while ids := list(old.values_list("id", flat=True)[:batch]):
+        doomed = list(LeadExport.objects.filter(id__in=ids))
+        deleted += LeadExport.objects.filter(id__in=ids).delete()[0]
+        export_delete_files(doomed)
+    return deleted
+
+
+def exports_delete(exports: QuerySet[LeadExport]) -> int:
+    """Delete export rows (people's deletes in the admin); their files stay until the purge."""
+    return exports.delete()[0]

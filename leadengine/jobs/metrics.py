@@ -20,7 +20,9 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from leadengine.jobs.models import FINISHED_STATUSES, JobStatus, LeadExport, ScrapeJob, SourceRun
+from leadengine import health
+from leadengine.jobs import selectors
+from leadengine.jobs.models import FINISHED_STATUSES, LeadExport, ScrapeJob, SourceRun
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,8 @@ DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600)
 
 def _job_metrics():
     jobs = GaugeMetricFamily("leadengine_jobs", "Scrape jobs by status.", labels=["status"])
-    counts = dict(ScrapeJob.objects.values_list("status").annotate(n=Count("id")).order_by())
-    for status in JobStatus.values:
-        jobs.add_metric([status], counts.get(status, 0))
+    for status, count in selectors.job_counts_by_status().items():
+        jobs.add_metric([status], count)
     yield jobs
 
     totals = ScrapeJob.objects.aggregate(
@@ -85,20 +86,19 @@ def _source_metrics():
 
 
 def _runtime_metrics():
-    from leadengine.health import queue_depths
-    from leadengine.jobs.workers import workers_seen
-
     depth = GaugeMetricFamily(
         "leadengine_queue_messages", "Messages in the scrape queue.", labels=["queue", "state"]
     )
     try:
-        for state, count in queue_depths().items():
+        for state, count in health.queue_depths().items():
             depth.add_metric([settings.SCRAPE_QUEUE, state], count)
     except Exception:
         log.warning("metrics: queue depth unavailable", exc_info=True)
     yield depth
     yield GaugeMetricFamily(
-        "leadengine_workers_seen", "Worker processes with a recent heartbeat.", value=len(workers_seen())
+        "leadengine_workers_seen",
+        "Worker processes with a recent heartbeat.",
+        value=len(selectors.workers_seen()),
     )
     exports = GaugeMetricFamily("leadengine_exports", "CSV exports by status.", labels=["status"])
     for status, count in LeadExport.objects.values_list("status").annotate(n=Count("id")).order_by():

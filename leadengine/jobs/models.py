@@ -1,6 +1,10 @@
-"""ScrapeJob (what was asked, and how it went) and RawLead (what was found).
+"""ScrapeJob (what was asked, and how it went), RawLead (what was found), and the operations' rows.
 
-Rows are written only by `services`; the models hold fields, constraints and small read helpers.
+Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob and RawLead
+`services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
+`workers`. Everyone else reads (shared reads are in `selectors`). Deletes follow the foreign keys'
+on_delete (a job's leads and source runs go with it, links to a deleted job or schedule are cleared):
+the database's doing, not a second writer. The models hold fields, constraints and small read helpers.
 """
 
 import uuid
@@ -41,18 +45,33 @@ class JobCriteria(models.Model):
 
 
 class ScrapeJob(JobCriteria):
+    """One scrape: its criteria, its status and counters. Written only by `services`."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_jobs")
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
 
     # How it went.
-    total_found = models.PositiveIntegerField(default=0)
-    total_processed = models.PositiveIntegerField(default=0)
-    total_duplicates = models.PositiveIntegerField(default=0)
-    pages_done = models.PositiveIntegerField(default=0)
-    pages_planned = models.PositiveIntegerField(default=0)
+    total_found = models.PositiveIntegerField(
+        default=0, help_text="Leads the sources found, duplicates included."
+    )
+    # The name is the seed API's; what it counts is the leads saved.
+    total_processed = models.PositiveIntegerField(
+        default=0, help_text="New leads saved: found by this job and not already among the owner's leads."
+    )
+    total_duplicates = models.PositiveIntegerField(
+        default=0, help_text="Leads found that the owner already had from another job: not saved again."
+    )
+    pages_done = models.PositiveIntegerField(default=0, help_text="Pages the sources have done so far.")
+    pages_planned = models.PositiveIntegerField(
+        default=0, help_text="Pages the sources plan to do; grows as they find more."
+    )
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of planned pages done.")
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Runs started: a retry adds one, a run handed back at shutdown does not; "
+        "retrying by hand starts again from 0.",
+    )
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
@@ -103,6 +122,8 @@ class ScrapeJob(JobCriteria):
 
 
 class RawLead(models.Model):
+    """One lead found for one owner, unique per (owner, data_hash). Written only by `services`."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leads")
     job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="leads")
@@ -139,7 +160,10 @@ class RawLead(models.Model):
 
 
 class ScrapeSchedule(JobCriteria):
-    """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression."""
+    """Criteria run again and again: every `interval_seconds`, or at the times of a cron expression.
+
+    Written only by `schedules`.
+    """
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scrape_schedules"
@@ -181,12 +205,15 @@ class ScrapeSchedule(JobCriteria):
 
 
 class SourceRun(models.Model):
-    """How one source did in one attempt of one job: for the dashboard's slowest and failing sources."""
+    """How one source did in one attempt of one job: for the dashboard's slowest and failing sources.
+
+    Written only by `outcomes` (and deleted with its job).
+    """
 
     job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="source_runs")
     source = models.CharField(max_length=32)
-    leads = models.PositiveIntegerField(default=0)
-    seconds = models.FloatField(default=0.0)
+    leads = models.PositiveIntegerField(default=0, help_text="Leads the source found in this attempt.")
+    seconds = models.FloatField(default=0.0, help_text="How long the source ran.")
     error = models.TextField(blank=True)
     configuration_error = models.BooleanField(default=False)
     finished_at = models.DateTimeField(default=timezone.now)
@@ -199,7 +226,10 @@ class SourceRun(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """A worker process alive: written every WORKER_HEARTBEAT_INTERVAL seconds while it runs."""
+    """A worker process alive: written every WORKER_HEARTBEAT_INTERVAL seconds while it runs.
+
+    Written only by `workers`.
+    """
 
     worker_id = models.CharField(max_length=200, unique=True)
     hostname = models.CharField(max_length=200)
@@ -223,7 +253,10 @@ class ExportStatus(models.TextChoices):
 
 
 class LeadExport(models.Model):
-    """A CSV file of one owner's leads: those of one job, or those matching a filter."""
+    """A CSV file of one owner's leads: those of one job, or those matching a filter.
+
+    Written only by `exports`.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_exports")
@@ -233,11 +266,11 @@ class LeadExport(models.Model):
     )
     filters = models.JSONField(default=dict, blank=True)
     bom = models.BooleanField(default=False, help_text="Start the file with a UTF-8 byte order mark.")
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_written = models.PositiveIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0, help_text="Leads to write.")
+    rows_written = models.PositiveIntegerField(default=0, help_text="Leads written so far.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the rows written.")
     file_name = models.CharField(max_length=200, blank=True)
-    size_bytes = models.PositiveBigIntegerField(default=0)
+    size_bytes = models.PositiveBigIntegerField(default=0, help_text="Size of the finished file.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

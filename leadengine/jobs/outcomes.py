@@ -1,8 +1,11 @@
-"""Per-source outcomes of job attempts: written by the pipeline, read by the dashboard and metrics."""
+"""Per-source outcomes of job attempts: recorded for the pipeline, read by the dashboard and metrics.
+
+The only module that writes SourceRun rows (they also go with their job when it is deleted).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, Max, Q, Sum
 from django.utils import timezone
@@ -38,3 +41,15 @@ def source_stats(*, days: int = 7) -> list[dict]:
         )
         .order_by("source")
     )
+
+
+def source_runs_purge(*, before: datetime, batch: int = 1000, dry_run: bool = False) -> int:
+    """Delete source runs finished before `before`, `batch` at a time; returns how many
+    (`dry_run`: how many would go)."""
+    old = SourceRun.objects.filter(finished_at__lt=before)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while ids := list(old.values_list("id", flat=True)[:batch]):
+        deleted += SourceRun.objects.filter(id__in=ids).delete()[0]
+    return deleted

@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 
-from leadengine.jobs import enrichment, outcomes, services
+from leadengine.jobs import outcomes, services
 from leadengine.jobs.middleware import shutting_down
 from leadengine.jobs.models import ScrapeJob
 from scraping.runner import LeadsFound, Progress, SourceFinished, Warning, run_sources
@@ -96,7 +96,7 @@ class _JobRun:
             return
         batch, self.pending = self.pending, []
         result = services.job_save_leads(self.job, batch)
-        enrichment.merge_found(self.job, batch)
+        services.leads_merge_enrichment(self.job, batch)
         self.new += result.new
         self.duplicates += result.duplicates
         self.last_save = self.last_beat = time.monotonic()

@@ -5,6 +5,8 @@ one conditional UPDATE that moves `next_run_at` from the value it read to the ne
 updates one row and creates the job in the same transaction; any other updates zero rows and moves
 on. Slots missed while nothing ran are not made up: a schedule due three times over runs once and
 then waits for its next slot in the future.
+
+This module is the only writer of ScrapeSchedule rows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from croniter import croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from leadengine.jobs import services
@@ -53,6 +56,11 @@ def schedule_save(schedule: ScrapeSchedule) -> ScrapeSchedule:
         schedule.next_run_at = next_slot(schedule, timezone.now())
     schedule.save()
     return schedule
+
+
+def schedules_delete(schedules: QuerySet[ScrapeSchedule]) -> int:
+    """Delete schedules (people's deletes in the admin); the jobs they created stay."""
+    return schedules.delete()[0]
 
 
 @dataclass(frozen=True)

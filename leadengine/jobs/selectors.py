@@ -1,7 +1,17 @@
-"""Reads that more than one caller needs."""
+"""Reads that more than one caller needs: the admin, the API, the metrics and /healthz ask them here.
 
+One function per question, so that two pages never count the same thing two ways.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from leadengine.jobs import workers
+from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob, WorkerHeartbeat
 
 
 def jobs_with_source(queryset: QuerySet, source: str) -> QuerySet:
@@ -11,3 +21,23 @@ def jobs_with_source(queryset: QuerySet, source: str) -> QuerySet:
         return queryset.filter(source_types__contains=[source])
     # SQLite stores the list as JSON text; the quotes keep "web" from matching "website".
     return queryset.filter(source_types__icontains=f'"{source}"')
+
+
+def leads_missing_contacts(job: ScrapeJob) -> QuerySet[RawLead]:
+    """The job's leads with a website but no e-mail or no phone: what an enrichment visits again."""
+    return RawLead.objects.filter(job=job).filter(Q(email="") | Q(phone="")).exclude(website="")
+
+
+def job_counts_by_status() -> dict[str, int]:
+    """How many jobs have each status, every status present (zero when none): one GROUP BY."""
+    counts = dict(ScrapeJob.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in JobStatus.values}
+
+
+def workers_seen(within: float | None = None) -> list[WorkerHeartbeat]:
+    """Workers alive: this process's embedded workers, and those whose heartbeat row is recent."""
+    within = settings.WORKER_SEEN_WITHIN if within is None else within
+    since = timezone.now() - timedelta(seconds=within)
+    # seen_at is indexed: a range scan, bounded.
+    recent = WorkerHeartbeat.objects.filter(seen_at__gte=since).order_by("-seen_at")[:200]
+    return workers.embedded_workers() + list(recent)

@@ -1,31 +1,30 @@
-"""The only code that writes jobs and leads.
+"""The only code that writes ScrapeJob and RawLead rows: every change of a job or a lead is a function here.
 
-Every status change is one conditional UPDATE from an allowed set of previous statuses, so two
-workers, or a worker and a person in the admin, can race without harm: the loser updates zero rows
-and knows it lost. Sending a job to the broker happens after the commit that made it sendable.
+Jobs are created, sent, claimed, beat, completed, failed, released, cancelled, retried, requeued and
+purged here; leads are saved in batches (the SQL is in `lead_insert`), merged by enrichment jobs and
+purged with their jobs. Every status change is one conditional UPDATE from an allowed set of previous
+statuses, so two workers, or a worker and a person in the admin, can race without harm: the loser
+updates zero rows and knows it lost. Sending a job to the broker (`messaging`) happens after the
+commit that made it sendable.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
-import time
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import cache, partial
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from dramatiq.errors import BrokerConnectionError
 
-from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, RawLead, ScrapeJob
+from leadengine.jobs import enrichment, lead_insert, messaging
+from leadengine.jobs.models import ACTIVE_STATUSES, FINISHED_STATUSES, JobStatus, RawLead, ScrapeJob
 from scraping.normalize import identity
 from scraping.types import Lead
 
@@ -76,29 +75,11 @@ def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     return job
 
 
-# After a failed send, sends are skipped for this many seconds: one publish to a broker that is down
-# costs its connection attempts (several seconds), and a web process must not pay that on every request
-# of an outage. The skipped jobs stay undispatched and the maintenance loop sends them.
-SEND_PAUSE_AFTER_FAILURE = 5.0
-_sends_paused_until = 0.0
-
-
 def job_dispatch(job_id: UUID | str) -> bool:
     """Send the job's id to the workers. A failed send leaves the job for `requeue_stale`."""
-    global _sends_paused_until
-    from leadengine.jobs.tasks import run_scrape_job
-
-    if time.monotonic() < _sends_paused_until:
-        log.warning("job %s stored but not sent: broker unavailable a moment ago", job_id)
-        return False
-    try:
-        run_scrape_job.send(str(job_id))
-    except Exception as exc:
-        # The job is stored and stays queued with no dispatched_at: the maintenance loop sends it
-        # again once the broker is back. The caller (often a web request) must not fail for this.
-        if isinstance(exc, BrokerConnectionError):
-            _sends_paused_until = time.monotonic() + SEND_PAUSE_AFTER_FAILURE
-        log.warning("job %s stored but not sent: broker unavailable", job_id, exc_info=True)
+    if not messaging.send_scrape_job(job_id):
+        # The job stays queued with no dispatched_at: the maintenance loop sends it again once the
+        # broker is back.
         return False
     ScrapeJob.objects.filter(id=job_id, status=JobStatus.QUEUED).update(dispatched_at=timezone.now())
     return True
@@ -158,7 +139,7 @@ def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
         rows.setdefault(identity(lead), lead)
     now = timezone.now()
     with transaction.atomic():
-        inserted = _insert_leads(job, rows, now) if rows else set()
+        inserted = lead_insert.insert_leads(job, rows, now) if rows else set()
         conflicts = rows.keys() - inserted
         # A conflict with a lead of this same job is an interrupted attempt's work, not a duplicate.
         own = (
@@ -178,190 +159,34 @@ def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
     return SaveResult(found=len(leads), new=len(inserted), duplicates=duplicates)
 
 
-_LEAD_COLUMNS = [
-    "id",
-    "owner_id",
-    "job_id",
-    "source",
-    "company_name",
-    "website",
-    "email",
-    "phone",
-    "location",
-    "confidence",
-    "raw_payload",
-    "source_url",
-    "data_hash",
-    "scraped_at",
-]
+def leads_merge_enrichment(job: ScrapeJob, found: list[Lead]) -> int:
+    """Merge an enrichment job's leads into the owner's existing leads; returns how many changed.
 
-
-def _insert_leads(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING: one statement per chunk, never one per lead.
-
-    Returns the identity hashes that were inserted. PostgreSQL and SQLite (3.35+) both speak it;
-    on PostgreSQL the rows travel as one array a column (`_insert_leads_unnest`).
+    The rules are `enrichment.merged`: what a lead had is kept, what it missed is filled.
     """
-    if connection.vendor == "postgresql":
-        return _insert_leads_unnest(job, rows, now)
-    fields = [
-        RawLead._meta.get_field(name.removesuffix("_id") if name in ("owner_id", "job_id") else name)
-        for name in _LEAD_COLUMNS
-    ]
-    values = []
-    for data_hash, lead in rows.items():
-        row = {
-            "id": RawLead._meta.get_field("id").default(),
-            "owner_id": job.owner_id,
-            "job_id": job.id,
-            "source": lead.source[:32],
-            "company_name": lead.company_name[:300],
-            "website": lead.website[:500],
-            "email": lead.email[:254],
-            "phone": lead.phone[:40],
-            "location": lead.location[:200],
-            "confidence": lead.confidence,
-            "raw_payload": capped_payload(lead.to_payload()),
-            "source_url": lead.source_url[:2000],
-            "data_hash": data_hash,
-            "scraped_at": now,
-        }
-        values.append(
-            [
-                field.get_db_prep_save(row[name], connection)
-                for field, name in zip(fields, _LEAD_COLUMNS, strict=True)
-            ]
+    if not enrichment.is_enrichment(job) or not found:
+        return 0
+    by_hash = {identity(lead): lead for lead in found}
+    changed = 0
+    with transaction.atomic():
+        existing = (
+            RawLead.objects.select_for_update()
+            .filter(owner_id=job.owner_id, data_hash__in=list(by_hash))
+            .exclude(job_id=job.id)
         )
-
-    table = connection.ops.quote_name(RawLead._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in _LEAD_COLUMNS)
-    placeholder = "(" + ", ".join(["%s"] * len(_LEAD_COLUMNS)) + ")"
-    inserted: set[str] = set()
-    # SQLite allows at most 32766 parameters a statement.
-    chunk = 1000
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), chunk):
-            part = values[start : start + chunk]
-            sql = (
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(part))} "
-                f"ON CONFLICT (owner_id, data_hash) DO NOTHING RETURNING data_hash"
-            )
-            cursor.execute(sql, [value for row in part for value in row])
-            inserted.update(data_hash for (data_hash,) in cursor.fetchall())
-    return inserted
-
-
-def _insert_leads_unnest(job: ScrapeJob, rows: dict[str, Lead], now) -> set[str]:
-    """PostgreSQL: INSERT ... SELECT FROM unnest(one array a column): a fixed statement of 14 parameters
-    whatever the batch size, with the arrays sent as binary parameters (server-side binding through
-    psycopg's own cursor, in Django's transaction): nothing is quoted or escaped in Python.
-
-    Measured by tests/benchmarks/bench_ingest.py against COPY into a temporary table.
-    """
-    table = connection.ops.quote_name(RawLead._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in _LEAD_COLUMNS)
-    sql = (
-        f"INSERT INTO {table} ({columns}) "
-        "SELECT u.id, %b, %b, u.source, u.company_name, u.website, u.email, u.phone, u.location, "
-        "u.confidence, u.raw_payload::jsonb, u.source_url, u.data_hash, %b "
-        "FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], "
-        "%b::float8[], %b::text[], %b::text[], %b::text[]) "
-        "AS u(id, source, company_name, website, email, phone, location, confidence, raw_payload, "
-        "source_url, data_hash) "
-        "ON CONFLICT (owner_id, data_hash) DO NOTHING RETURNING data_hash"
-    )
-    items = list(rows.items())
-    inserted: set[str] = set()
-    chunk = 5000  # bounds the size of one statement's arrays
-    import psycopg  # PostgreSQL only: SQLite installs need not load it
-
-    connection.ensure_connection()
-    # Django's own cursors bind client-side (they quote every value into the SQL text).
-    with psycopg.Cursor(connection.connection) as cursor:
-        for start in range(0, len(items), chunk):
-            part = items[start : start + chunk]
-            leads = [lead for _, lead in part]
-            cursor.execute(
-                sql,
-                [
-                    job.owner_id,
-                    job.id,
-                    now,
-                    [uuid.uuid4() for _ in part],
-                    [lead.source[:32] for lead in leads],
-                    [lead.company_name[:300] for lead in leads],
-                    [lead.website[:500] for lead in leads],
-                    [lead.email[:254] for lead in leads],
-                    [lead.phone[:40] for lead in leads],
-                    [lead.location[:200] for lead in leads],
-                    [float(lead.confidence) for lead in leads],
-                    [_payload_json(lead) for lead in leads],
-                    [lead.source_url[:2000] for lead in leads],
-                    [data_hash for data_hash, _ in part],
-                ],
-            )
-            inserted.update(data_hash for (data_hash,) in cursor.fetchall())
-    return inserted
-
-
-def _payload_json(lead: Lead) -> str:
-    """The lead's payload as JSON text within RAW_PAYLOAD_MAX_BYTES, serialised once when it fits.
-
-    The same JSON as `json.dumps(lead.to_payload())` without dataclasses.asdict's deep copy, which
-    cost more than the whole INSERT.
-    """
-    payload = {name: getattr(lead, name) for name in _payload_fields()}
-    text = json.dumps(payload, default=_json_default)
-    if len(text) <= settings.RAW_PAYLOAD_MAX_BYTES:
-        return text
-    return json.dumps(capped_payload(payload), default=_json_default)
-
-
-@cache
-def _payload_fields() -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(Lead))
-
-
-def _json_default(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return str(value)
-
-
-def capped_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """The lead's payload within RAW_PAYLOAD_MAX_BYTES: scraped pages can be arbitrarily large.
-
-    Over the limit, `extra` goes and every string, list and mapping is cut down at every depth; if
-    that is still too much, only the lead's short fields are kept. Either way `truncated` says so.
-    """
-    limit = settings.RAW_PAYLOAD_MAX_BYTES
-    if len(json.dumps(payload, default=str)) <= limit:
-        return payload
-    capped = _cut({key: value for key, value in payload.items() if key != "extra"})
-    capped["truncated"] = True
-    if len(json.dumps(capped, default=str)) > limit:
-        capped = {
-            key: value[:200]
-            for key, value in payload.items()
-            if key in _CORE_FIELDS and isinstance(value, str)
-        }
-        capped["truncated"] = True
-    return capped
-
-
-_CORE_FIELDS = {"source", "company_name", "website", "email", "phone", "location", "source_url", "industry"}
-
-
-def _cut(value: Any, depth: int = 0) -> Any:
-    if isinstance(value, str):
-        return value[:1000]
-    if depth >= 3:
-        return None if isinstance(value, (dict, list)) else value
-    if isinstance(value, dict):
-        return {str(key)[:100]: _cut(item, depth + 1) for key, item in list(value.items())[:50]}
-    if isinstance(value, (list, tuple)):
-        return [_cut(item, depth + 1) for item in value[:20]]
-    return value
+        for row in existing:
+            if changes := enrichment.merged(row, by_hash[row.data_hash], job):
+                changes["raw_payload"] = lead_insert.capped_payload(changes["raw_payload"])
+                RawLead.objects.filter(id=row.id).update(**changes)
+                changed += 1
+    if changed:
+        log.info(
+            "job %s enriched %d leads",
+            job.id,
+            changed,
+            extra={"job_id": str(job.id), "owner": job.owner_id, "event": "enriched", "leads": changed},
+        )
+    return changed
 
 
 def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> None:
@@ -519,3 +344,68 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
     if requeued or failed or resent:
         log.info("requeue_stale: %d requeued, %d failed, %d resent", requeued, failed, resent)
     return RequeueResult(requeued=requeued, failed=failed, resent=resent)
+
+
+def jobs_resend_unfinished() -> int:
+    """Embedded mode: the in-memory queue died with the previous process; queue its unfinished jobs
+    again and send them. Returns how many were sent."""
+    ScrapeJob.objects.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, heartbeat_at=None)
+    ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
+    queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True)
+    return sum(job_dispatch(job_id) for job_id in queued)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    jobs: int
+    leads: int
+
+
+def jobs_purge(*, before: datetime, batch: int = 1000, dry_run: bool = False) -> PurgeResult:
+    """Delete finished jobs created before `before` with their leads (`dry_run`: count them only).
+
+    Jobs still queued or running stay, however old. Small batches (`batch` jobs, five times as many
+    leads) so that no statement holds locks for long.
+    """
+    jobs = ScrapeJob.objects.filter(created_at__lt=before, status__in=FINISHED_STATUSES)
+    if dry_run:
+        return PurgeResult(jobs=jobs.count(), leads=RawLead.objects.filter(job__in=jobs).count())
+    deleted_jobs = deleted_leads = 0
+    while job_ids := list(jobs.values_list("id", flat=True)[:batch]):
+        leads = RawLead.objects.filter(job_id__in=job_ids)
+        while lead_ids := list(leads.values_list("id", flat=True)[: batch * 5]):
+            deleted_leads += RawLead.objects.filter(id__in=lead_ids).delete()[0]
+        with transaction.atomic():
+            deleted_jobs += ScrapeJob.objects.filter(id__in=job_ids).delete()[1].get("jobs.ScrapeJob", 0)
+    return PurgeResult(jobs=deleted_jobs, leads=deleted_leads)
+
+
+# People's deletes (the admin's delete action and page)
+
+
+def jobs_delete(jobs: QuerySet[ScrapeJob]) -> int:
+    """Delete jobs with their leads and source runs; their exports and schedules forget them."""
+    return jobs.delete()[1].get("jobs.ScrapeJob", 0)
+
+
+def leads_delete(leads: QuerySet[RawLead]) -> int:
+    return leads.delete()[0]
+
+
+# Bulk data (`generate_bench_data`): rows stored as they are, nothing claimed or sent
+
+
+def jobs_bulk_create(jobs: list[ScrapeJob]) -> list[ScrapeJob]:
+    return ScrapeJob.objects.bulk_create(jobs, batch_size=5000)
+
+
+def leads_bulk_insert(job: ScrapeJob, leads: dict[str, Lead], *, scraped_at: datetime) -> int:
+    """Insert leads (keyed by identity hash) as the job's without counting them on it; returns how
+    many were new."""
+    return len(lead_insert.insert_leads(job, leads, scraped_at))
+
+
+def jobs_recount_leads() -> int:
+    """Set every job's found and saved counters to the number of its leads."""
+    totals = RawLead.objects.filter(job=OuterRef("pk")).values("job").annotate(n=Count("*")).values("n")
+    return ScrapeJob.objects.update(total_found=Subquery(totals), total_processed=Subquery(totals))

@@ -1,4 +1,7 @@
-"""Dramatiq actors, found by django_dramatiq. Thin: the work is in `pipeline` and `services`."""
+"""Dramatiq actors, found by django_dramatiq. Thin: the work is in `pipeline`, `services` and `exports`.
+
+Each actor is declared on its `messaging` route: senders reach it by name, without importing this module.
+"""
 
 import logging
 import traceback
@@ -9,13 +12,14 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from dramatiq.middleware import CurrentMessage
 
-from leadengine.jobs import pipeline, services
+from leadengine.jobs import exports, messaging, pipeline, services
 
 log = logging.getLogger(__name__)
 
 
 @dramatiq.actor(
-    queue_name=settings.SCRAPE_QUEUE,
+    actor_name=messaging.SCRAPE_JOB.actor,
+    queue_name=messaging.SCRAPE_JOB.queue,
     max_retries=settings.JOB_MAX_RETRIES,
     min_backoff=settings.JOB_MIN_BACKOFF,
     max_backoff=settings.JOB_MAX_BACKOFF,
@@ -66,9 +70,12 @@ def _record_failure(job_id: str, exc: Exception) -> None:
         log.exception("job %s: could not record the failure", job_id)
 
 
-@dramatiq.actor(queue_name=settings.EXPORT_QUEUE, max_retries=0, time_limit=settings.EXPORT_TIME_LIMIT)
+@dramatiq.actor(
+    actor_name=messaging.LEAD_EXPORT.actor,
+    queue_name=messaging.LEAD_EXPORT.queue,
+    max_retries=0,
+    time_limit=settings.EXPORT_TIME_LIMIT,
+)
 def run_lead_export(export_id: str) -> None:
     """Write one CSV export; a failure is kept on the export (people create it again), not retried."""
-    from leadengine.jobs import exports
-
     exports.export_run(export_id)

@@ -7,8 +7,9 @@ worker leaves its row behind, aging: readers only count rows seen within WORKER_
 In embedded mode (no broker server) the workers are threads of the process that serves /healthz:
 they register in this process's memory instead, and no thread writes to the (SQLite) database.
 
-Models are imported inside the functions: django_dramatiq loads this middleware while Django's apps
-are still loading.
+This module is the only writer of WorkerHeartbeat rows; `selectors.workers_seen` reads them. It
+reaches the model through the app registry, not an import: django_dramatiq builds this middleware
+while Django's apps are still loading, before any model can be imported.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from dramatiq.middleware import Middleware
 
@@ -45,25 +48,24 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def _model() -> type[WorkerHeartbeat]:
+    return apps.get_model("jobs", "WorkerHeartbeat")
+
+
 def beat(worker: str, *, queues: list[str]) -> None:
     """Record that `worker` is alive now."""
-    from leadengine.jobs.models import WorkerHeartbeat
-
-    WorkerHeartbeat.objects.update_or_create(
+    _model().objects.update_or_create(
         worker_id=worker,
         defaults={"seen_at": timezone.now(), "queues": queues},
         create_defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "queues": queues},
     )
 
 
-def workers_seen(within: float | None = None) -> list[WorkerHeartbeat]:
-    """The workers whose heartbeat is recent; `seen_at` is indexed."""
-    from leadengine.jobs.models import WorkerHeartbeat
-
-    within = settings.WORKER_SEEN_WITHIN if within is None else within
-    since = timezone.now() - timedelta(seconds=within)
-    local = [
-        WorkerHeartbeat(
+def embedded_workers() -> list[WorkerHeartbeat]:
+    """This process's embedded workers, as unsaved heartbeats seen now."""
+    heartbeat = _model()
+    return [
+        heartbeat(
             worker_id=worker,
             hostname=socket.gethostname(),
             pid=os.getpid(),
@@ -73,16 +75,18 @@ def workers_seen(within: float | None = None) -> list[WorkerHeartbeat]:
         )
         for worker, (queues, started) in list(_local_workers.items())
     ]
-    return local + list(WorkerHeartbeat.objects.filter(seen_at__gte=since).order_by("-seen_at")[:200])
 
 
 def forget_dead_workers(*, older_than: float = 24 * 3600) -> int:
     """Delete heartbeats of workers gone for a day (killed, not shut down): a maintenance task."""
-    from leadengine.jobs.models import WorkerHeartbeat
-
     since = timezone.now() - timedelta(seconds=older_than)
-    deleted, _ = WorkerHeartbeat.objects.filter(seen_at__lt=since).delete()
+    deleted, _ = _model().objects.filter(seen_at__lt=since).delete()
     return deleted
+
+
+def heartbeats_delete(heartbeats: QuerySet[WorkerHeartbeat]) -> int:
+    """Delete heartbeat rows (people's deletes in the admin); a live worker writes its row again."""
+    return heartbeats.delete()[0]
 
 
 class WorkerHeartbeatMiddleware(Middleware):
@@ -131,9 +135,7 @@ class WorkerHeartbeatMiddleware(Middleware):
                 if stop.wait(settings.WORKER_HEARTBEAT_INTERVAL):
                     break
             # A clean shutdown: the worker is gone now, not in WORKER_SEEN_WITHIN seconds.
-            from leadengine.jobs.models import WorkerHeartbeat
-
-            WorkerHeartbeat.objects.filter(worker_id=worker).delete()
+            _model().objects.filter(worker_id=worker).delete()
         except Exception:
             log.debug("worker heartbeat not removed", exc_info=True)
         finally:

@@ -151,7 +151,7 @@ def fresh_state(duplicate_share: float, total: int):
 
 
 def lead_row(job, lead, now) -> tuple:
-    from leadengine.jobs.services import _payload_json
+    from leadengine.jobs.lead_insert import payload_json as _payload_json
     from scraping.normalize import identity
 
     return (
@@ -228,8 +228,8 @@ def run_naive(job, total: int) -> tuple[float, int]:
     from django.db import IntegrityError, transaction
     from django.utils import timezone
 
+    from leadengine.jobs.lead_insert import payload_fields as _payload_fields
     from leadengine.jobs.models import RawLead
-    from leadengine.jobs.services import _payload_fields
     from scraping.normalize import identity
 
     fields = _payload_fields()  # the payload as a plain dict, as the service builds it

@@ -4,8 +4,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.environment import unavailable
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 SECRETS = {
@@ -24,7 +25,7 @@ def compose_command() -> list[str]:
         and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
     ):
         return ["docker", "compose"]
-    pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+    unavailable("neither `docker compose` nor `docker-compose` is installed")
 
 
 def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -60,6 +61,14 @@ def test_it_refuses_to_start_without_its_secrets():
     assert "docker/.env" in result.stderr
 
 
-def test_searxng_answers_json():
-    settings = yaml.safe_load((DOCKER / "searxng" / "settings.yml").read_text())
+def test_the_searxng_that_compose_runs_is_configured_to_answer_json():
+    # SearXNG answers 403 to format=json unless its settings list the format; running it needs
+    # Docker and the network, so this checks the settings the compose file mounts into it.
+    compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+    searxng = compose["services"]["searxng"]
+    mounts = dict(volume.split(":")[:2][::-1] for volume in searxng["volumes"])
+    settings = yaml.safe_load((DOCKER / mounts["/etc/searxng/settings.yml"]).read_text())
     assert "json" in settings["search"]["formats"]
+    for service in ("web", "worker"):
+        environment = compose["services"][service]["environment"]
+        assert environment["SEARXNG_URL"] == "http://searxng:8080", service

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from leadengine.jobs import services
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 
 
@@ -102,3 +103,25 @@ def test_it_filters_leads_by_source(staff, jobs, user):
         RawLead.objects.create(owner=user, job=failed, source=source, company_name=name, data_hash=name * 8)
     page = staff.get(reverse("admin:jobs_rawlead_changelist"), {"source": "linkedin"}).content.decode()
     assert "Kestrel" in page and "Harbour" not in page
+
+
+def test_deleting_jobs_in_the_admin_goes_through_the_services(staff, jobs, monkeypatch):
+    failed, queued = jobs
+    RawLead.objects.create(owner=failed.owner, job=failed, source="website", data_hash="a" * 64)
+    deleted = []
+    delete = services.jobs_delete
+
+    def recording(queryset):
+        deleted.append(set(queryset.values_list("id", flat=True)))
+        return delete(queryset)
+
+    monkeypatch.setattr(services, "jobs_delete", recording)
+    response = staff.post(
+        reverse("admin:jobs_scrapejob_changelist"),
+        {"action": "delete_selected", "_selected_action": [failed.id], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert list(ScrapeJob.objects.all()) == [queued] and not RawLead.objects.exists()
+    response = staff.post(reverse("admin:jobs_scrapejob_delete", args=[queued.id]), {"post": "yes"})
+    assert response.status_code == 302 and not ScrapeJob.objects.exists()
+    assert deleted == [{failed.id}, {queued.id}]

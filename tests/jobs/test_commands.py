@@ -100,3 +100,11 @@ def test_ensure_dev_admin_refuses_to_run_in_production(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("ensure_dev_admin", stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
+def test_generate_bench_data_stores_jobs_with_their_leads_and_counts_them():
+    call_command("generate_bench_data", "--leads", "25", "--jobs", "5", "--owner", "bench", stdout=StringIO())
+    jobs = ScrapeJob.objects.filter(owner__username="bench")
+    assert jobs.count() == 5 and RawLead.objects.filter(owner__username="bench").count() == 25
+    assert sorted(jobs.values_list("total_found", "total_processed")) == [(5, 5)] * 5

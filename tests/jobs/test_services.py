@@ -39,6 +39,7 @@ def test_it_creates_a_queued_job_and_sends_its_id_after_commit(
     message = queue.get_nowait()
     queue.task_done()
     assert b'"args":["%s"]' % str(job.id).encode() in message
+    assert b'"actor_name":"run_scrape_job"' in message
 
 
 def test_it_sends_nothing_before_the_commit(user, stub_broker, django_capture_on_commit_callbacks):
@@ -48,13 +49,11 @@ def test_it_sends_nothing_before_the_commit(user, stub_broker, django_capture_on
     assert all(queue.qsize() == 0 for queue in stub_broker.queues.values())
 
 
-def test_it_keeps_the_job_queued_when_the_broker_is_down(user, monkeypatch):
-    from leadengine.jobs.tasks import run_scrape_job
-
+def test_it_keeps_the_job_queued_when_the_broker_is_down(user, stub_broker, monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(run_scrape_job, "send", refuse)
+    monkeypatch.setattr(stub_broker, "enqueue", refuse)
     job = make_job(user)
     assert services.job_dispatch(job.id) is False
     job.refresh_from_db()
@@ -207,3 +206,23 @@ def test_requeue_stale_takes_back_dead_jobs_and_resends_unsent_ones(user, stub_b
     sent = [json.loads(message)["args"][0] for message in list(queue.queue)]
     assert sorted(sent) == sorted([str(dead.id), str(unsent.id)])
     assert services.requeue_stale() == services.RequeueResult(0, 0, 0)
+
+
+def test_embedded_start_queues_unfinished_jobs_again_and_sends_them(user, stub_broker, settings):
+    running = make_job(user, status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+    retrying = make_job(user, status=JobStatus.RETRYING)
+    queued = make_job(user)
+    done = make_job(user, status=JobStatus.COMPLETED)
+
+    assert services.jobs_resend_unfinished() == 3
+
+    statuses = dict(ScrapeJob.objects.values_list("id", "status"))
+    assert [statuses[job.id] for job in (running, retrying, queued, done)] == [
+        JobStatus.QUEUED,
+        JobStatus.QUEUED,
+        JobStatus.QUEUED,
+        JobStatus.COMPLETED,
+    ]
+    assert ScrapeJob.objects.get(id=running.id).heartbeat_at is None
+    sent = [json.loads(message)["args"][0] for message in stub_broker.queues[settings.SCRAPE_QUEUE].queue]
+    assert sorted(sent) == sorted(str(job.id) for job in (running, retrying, queued))

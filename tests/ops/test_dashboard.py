@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leadengine.jobs import dashboard
+from leadengine.jobs.admin import dashboard
 from leadengine.jobs.models import JobStatus, SourceRun
 from tests.ops.helpers import make_job
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from leadengine.jobs import enrichment
+from leadengine.jobs import services
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 from scraping.normalize import identity
 from scraping.types import Lead
@@ -31,7 +31,7 @@ def test_merge_fills_what_is_missing_and_keeps_what_is_there(user):
     )
     job = make_job(user, status=JobStatus.RUNNING, filters={"enrichment": True})
 
-    assert enrichment.merge_found(job, [found]) == 1
+    assert services.leads_merge_enrichment(job, [found]) == 1
     lead.refresh_from_db()
     assert lead.email == "sales@acme.example" and lead.phone == "+61291234567"
     assert lead.raw_payload["emails"] == ["old@acme.example", "sales@acme.example"]
@@ -40,8 +40,10 @@ def test_merge_fills_what_is_missing_and_keeps_what_is_there(user):
         "linkedin": "https://www.linkedin.com/company/acme/",
     }
     assert lead.raw_payload["enriched_by_job"] == str(job.id)
-    assert enrichment.merge_found(job, [found]) == 0  # nothing new the second time
-    assert enrichment.merge_found(make_job(user, status=JobStatus.RUNNING), [found]) == 0  # not an enrichment
+    assert services.leads_merge_enrichment(job, [found]) == 0  # nothing new the second time
+    assert (
+        services.leads_merge_enrichment(make_job(user, status=JobStatus.RUNNING), [found]) == 0
+    )  # not an enrichment
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from leadengine import health
-from leadengine.jobs import workers
+from leadengine.jobs import selectors, workers
 
 
 def broken(*args, **kwargs):
@@ -50,7 +50,7 @@ def test_it_is_unhealthy_when_the_broker_is_down(client, monkeypatch):
 @pytest.mark.django_db
 def test_it_is_unhealthy_when_the_database_is_down(client, monkeypatch, workers_required):
     monkeypatch.setattr(health.connection, "cursor", broken)
-    monkeypatch.setattr(workers, "workers_seen", broken)
+    monkeypatch.setattr(selectors, "workers_seen", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     checks = response.json()["checks"]

@@ -16,6 +16,7 @@ from scraping import http as scraping_http
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
 from scraping.http import HttpClient, decode_body, literal_ip, safe_url
 from scraping.types import ScrapeSettings
+from tests.environment import unavailable
 from tests.scraping.conftest import FixtureServer, make_certificates
 
 SITE = "www.brightwave.co.uk"
@@ -147,8 +148,9 @@ def test_the_client_connects_to_the_address_it_checked_and_keeps_the_host_header
     assert server.log.requests[0][0] == SITE
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_tls_uses_the_host_name_while_connecting_to_the_checked_address(tmp_path, fake_dns, scrape_settings):
+    if shutil.which("openssl") is None:
+        unavailable("needs the openssl command")
     # The socket goes to the address the guard checked (127.0.0.1); the TLS server name and the
     # certificate check still use the URL's host name.
     host = "secure.acme-analytics.com.au"

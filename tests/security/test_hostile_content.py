@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from leadengine.csvsafe import safe_cell
-from leadengine.jobs import exports, services
+from leadengine.jobs import exports, lead_insert
 from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
 
 SCRIPT = "<script>alert(1)</script>"
@@ -82,9 +82,14 @@ def test_scraped_text_is_escaped_in_the_admin(staff, hostile, name, args):
 
 
 def test_a_search_for_markup_in_the_admin_is_escaped_too(staff, hostile):
+    _, lead = hostile
     response = staff.get(reverse("admin:jobs_rawlead_changelist"), {"q": SCRIPT})
+    page = response.content.decode()
     assert response.status_code == 200
-    assert_inert(response.content.decode())
+    assert_inert(page)
+    # The search found the hostile lead, and shows it (and the query) as text.
+    assert reverse("admin:jobs_rawlead_change", args=[lead.id]) in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 @pytest.mark.parametrize(
@@ -138,7 +143,7 @@ def test_raw_payloads_are_capped_at_the_setting(user, settings):
         "emails": [f"e{i}@acme.example" for i in range(5000)],
         "extra": {"html": "y" * 50_000},
     }
-    capped = services.capped_payload(payload)
+    capped = lead_insert.capped_payload(payload)
     assert capped["truncated"] is True
     assert len(json.dumps(capped)) <= settings.RAW_PAYLOAD_MAX_BYTES
 
@@ -153,5 +158,5 @@ def test_raw_payloads_are_capped_at_the_setting(user, settings):
     ids=["long-list-items", "many-keys", "nested-dict"],
 )
 def test_raw_payloads_are_capped_whatever_their_shape(settings, payload):
-    capped = services.capped_payload(payload)
+    capped = lead_insert.capped_payload(payload)
     assert len(json.dumps(capped)) <= settings.RAW_PAYLOAD_MAX_BYTES

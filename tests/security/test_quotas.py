@@ -4,10 +4,18 @@ Both limits are read from settings (JOB_CREATE_RATE, MAX_ACTIVE_JOBS_PER_USER) a
 the limit in the message; one user reaching a limit never stops another.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
+from leadengine.jobs.api.jobs import JobCreateThrottle
 from leadengine.jobs.models import JobStatus, ScrapeJob
+
+ROOT = Path(__file__).resolve().parents[2]
 
 JOBS = "/api/v1/jobs/scrape/"
 BODY = {"industry": "SaaS", "source_types": ["google"]}
@@ -34,11 +42,32 @@ def test_the_creation_rate_follows_the_setting_and_answers_429_with_retry_after(
     assert client_of(other_user).post(JOBS, BODY, format="json").status_code == 201
 
 
-def test_the_creation_rate_is_the_configured_default(settings):
-    from leadengine.jobs.api import JobCreateThrottle
+def test_the_creation_rate_defaults_to_the_documented_120_a_minute_and_follows_the_environment():
+    # The settings module read afresh, as a process starting with (or without) the variable would.
+    readme = (ROOT / "README.md").read_text()
+    assert "| `JOB_CREATE_RATE` | `120/minute` |" in readme
+    assert rate_in_a_new_process(JOB_CREATE_RATE=None) == "120/minute"
+    assert rate_in_a_new_process(JOB_CREATE_RATE="7/hour") == "7/hour"
+    assert JobCreateThrottle().parse_rate("120/minute") == (120, 60)
 
-    assert JobCreateThrottle().get_rate() == settings.JOB_CREATE_RATE
-    assert JobCreateThrottle().parse_rate(settings.JOB_CREATE_RATE)[0] > 0
+
+def rate_in_a_new_process(**environment: str | None) -> str:
+    env = {key: value for key, value in os.environ.items() if key not in environment}
+    env.update({key: value for key, value in environment.items() if value is not None})
+    code = "from django.conf import settings; print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']"
+    code += "['job_create'], settings.JOB_CREATE_RATE)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "leadengine.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    throttle_rate, setting = result.stdout.split()
+    assert throttle_rate == setting
+    return setting
 
 
 def test_the_active_job_cap_answers_429_with_the_limit(api, user, other_user, settings):

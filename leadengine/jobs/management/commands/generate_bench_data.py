@@ -4,8 +4,8 @@
 
 Meant for a throwaway database. Jobs are bulk-created over the past year (mostly completed, some
 failed, running or queued); their leads go in through the services' own fast insert
-(`_insert_leads`: INSERT ... SELECT FROM unnest on PostgreSQL), leads/jobs per job, then the
-counters are set in one UPDATE and the tables analysed.
+(`services.leads_bulk_insert`: INSERT ... SELECT FROM unnest on PostgreSQL), leads/jobs per job,
+then the counters are set in one UPDATE (`services.jobs_recount_leads`) and the tables analysed.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from leadengine.jobs import services
-from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
+from leadengine.jobs.models import JobStatus, ScrapeJob
 from scraping.normalize import identity
 from scraping.types import Lead
 
@@ -62,11 +61,12 @@ class Command(BaseCommand):
                         rows[identity(lead)] = lead
                         number += 1
                     if rows:
-                        services._insert_leads(job, rows, job.created_at + timedelta(minutes=1))
+                        services.leads_bulk_insert(
+                            job, rows, scraped_at=job.created_at + timedelta(minutes=1)
+                        )
             self.stdout.write(f"\r{number:,} leads", ending="")
         self.stdout.write("")
-        totals = RawLead.objects.filter(job=OuterRef("pk")).values("job").annotate(n=Count("*")).values("n")
-        ScrapeJob.objects.update(total_found=Subquery(totals), total_processed=Subquery(totals))
+        services.jobs_recount_leads()
         with connection.cursor() as cursor:
             for table in ("jobs_scrapejob", "jobs_rawlead"):
                 cursor.execute(f"VACUUM ANALYZE {table}" if connection.vendor == "postgresql" else "ANALYZE")
@@ -96,7 +96,7 @@ class Command(BaseCommand):
                     attempts=1,
                 )
             )
-        return ScrapeJob.objects.bulk_create(jobs, batch_size=5000)
+        return services.jobs_bulk_create(jobs)
 
 
 def _lead(number: int, rng: random.Random) -> Lead:

@@ -7,7 +7,7 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from leadengine.jobs import services
+from leadengine.jobs import exports, schedules, services, workers
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,6 @@ def run_maintenance(stop: threading.Event, interval: float, *, once: bool = Fals
 
 def maintenance_tasks():
     """Each task is safe to run concurrently from several processes."""
-    from leadengine.jobs import exports, schedules, workers
-
     return [
         services.requeue_stale,
         schedules.run_due_schedules,

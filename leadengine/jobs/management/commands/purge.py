@@ -1,18 +1,17 @@
 """`manage.py purge --older-than 90d [--dry-run]`: delete finished jobs (with their leads), exports
 and source runs older than that, in small batches so that no statement holds locks for long.
 
-Jobs still queued or running are never deleted, however old. Ages: 90d, 12h, 30m or seconds.
+Jobs still queued or running are never deleted, however old. Ages: 90d, 12h, 30m or seconds. Each
+kind of row is deleted by the module that writes it: `services`, `exports`, `outcomes`.
 """
 
 import re
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
-from leadengine.jobs import exports
-from leadengine.jobs.models import FINISHED_STATUSES, LeadExport, RawLead, ScrapeJob, SourceRun
+from leadengine.jobs import exports, outcomes, services
 
 UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
@@ -34,34 +33,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         cutoff = timezone.now() - options["older_than"]
-        batch = options["batch_size"]
-        jobs = ScrapeJob.objects.filter(created_at__lt=cutoff, status__in=FINISHED_STATUSES)
-        old_exports = LeadExport.objects.filter(created_at__lt=cutoff)
-        runs = SourceRun.objects.filter(finished_at__lt=cutoff)
-        if options["dry_run"]:
-            leads = RawLead.objects.filter(job__in=jobs).count()
+        batch, dry_run = options["batch_size"], options["dry_run"]
+        old_exports = exports.exports_purge(before=cutoff, batch=batch, dry_run=dry_run)
+        runs = outcomes.source_runs_purge(before=cutoff, batch=batch, dry_run=dry_run)
+        jobs = services.jobs_purge(before=cutoff, batch=batch, dry_run=dry_run)
+        if dry_run:
             self.stdout.write(
-                f"would delete {jobs.count()} jobs, {leads} leads, {old_exports.count()} exports, "
-                f"{runs.count()} source runs older than {cutoff:%Y-%m-%d %H:%M}"
+                f"would delete {jobs.jobs} jobs, {jobs.leads} leads, {old_exports} exports, "
+                f"{runs} source runs older than {cutoff:%Y-%m-%d %H:%M}"
             )
             return
-        counts = {"exports": 0, "source runs": 0, "leads": 0, "jobs": 0}
-        while ids := list(old_exports.values_list("id", flat=True)[:batch]):
-            doomed = list(LeadExport.objects.filter(id__in=ids))
-            counts["exports"] += LeadExport.objects.filter(id__in=ids).delete()[0]
-            exports.export_delete_files(doomed)
-        counts["source runs"] = _delete_in_batches(runs, batch)
-        while job_ids := list(jobs.values_list("id", flat=True)[:batch]):
-            counts["leads"] += _delete_in_batches(RawLead.objects.filter(job_id__in=job_ids), batch * 5)
-            with transaction.atomic():
-                counts["jobs"] += (
-                    ScrapeJob.objects.filter(id__in=job_ids).delete()[1].get("jobs.ScrapeJob", 0)
-                )
-        self.stdout.write("deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()))
-
-
-def _delete_in_batches(queryset, batch: int) -> int:
-    deleted = 0
-    while ids := list(queryset.values_list("id", flat=True)[:batch]):
-        deleted += queryset.model.objects.filter(id__in=ids).delete()[0]
-    return deleted
+        self.stdout.write(
+            f"deleted {old_exports} exports, {runs} source runs, {jobs.leads} leads, {jobs.jobs} jobs"
+        )

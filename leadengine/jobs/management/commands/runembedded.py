@@ -16,7 +16,6 @@ from django.db import close_old_connections
 
 from leadengine.jobs import services
 from leadengine.jobs.management.commands.maintenance import run_maintenance
-from leadengine.jobs.models import JobStatus, ScrapeJob
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,5 @@ def start_embedded_worker() -> dramatiq.Worker:
 
 def resend_unfinished() -> None:
     """The in-memory queue died with the previous process: send its unfinished jobs again."""
-    ScrapeJob.objects.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, heartbeat_at=None)
-    ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
-    for job_id in ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True):
-        services.job_dispatch(job_id)
+    services.jobs_resend_unfinished()
     close_old_connections()

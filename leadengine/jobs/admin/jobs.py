@@ -1,45 +1,32 @@
-"""Staff browse jobs and leads, retry or cancel jobs, and inspect what was scraped.
+"""Jobs in the admin: browse them, follow one as it runs, retry or cancel, export or enrich their
+leads; the operations dashboard hangs off the jobs' pages.
 
-Everything scraped comes from the open web: it is shown through `format_html`/`escape`, never
-marked safe.
+Everything scraped comes from the open web: it is shown through `format_html`, never marked safe.
 """
 
-import json
+from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from leadengine.jobs import admin_ops, dashboard, selectors, services
-from leadengine.jobs.models import RawLead, ScrapeJob
-from scraping.sources import source_names
+from leadengine.jobs import selectors, services
+from leadengine.jobs.admin.base import DeletesThroughWriter, RegisteredSourceFilter, refreshing
+from leadengine.jobs.admin.dashboard import dashboard_view
+from leadengine.jobs.admin.exports import export_jobs_csv
+from leadengine.jobs.admin.leads import enrich_jobs
+from leadengine.jobs.models import ACTIVE_STATUSES, ScrapeJob
+
+JOB_REFRESH = refreshing(ACTIVE_STATUSES)
 
 
-class _RegisteredSourceFilter(admin.SimpleListFilter):
-    """Filter choices from the source registry: Django's default would SELECT DISTINCT over every row."""
-
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in source_names()]
-
-    def queryset(self, request, queryset):
-        return self.filter_source(queryset, self.value()) if self.value() else queryset
-
-
-class SourceTypeFilter(_RegisteredSourceFilter):
+class SourceTypeFilter(RegisteredSourceFilter):
     title = "source type"
     parameter_name = "source_type"
 
     def filter_source(self, queryset, name):
         return selectors.jobs_with_source(queryset, name)
-
-
-class LeadSourceFilter(_RegisteredSourceFilter):
-    title = "source"
-    parameter_name = "source"
-
-    def filter_source(self, queryset, name):
-        return queryset.filter(source=name)
 
 
 def progress_bar(job: ScrapeJob) -> str:
@@ -52,7 +39,7 @@ def progress_bar(job: ScrapeJob) -> str:
 
 
 @admin.register(ScrapeJob)
-class ScrapeJobAdmin(admin.ModelAdmin):
+class ScrapeJobAdmin(DeletesThroughWriter, admin.ModelAdmin):
     list_display = [
         "short_id",
         "status",
@@ -70,7 +57,7 @@ class ScrapeJobAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    actions = ["retry_jobs", "cancel_jobs", admin_ops.export_jobs_csv, admin_ops.enrich_jobs]
+    actions = ["retry_jobs", "cancel_jobs", export_jobs_csv, enrich_jobs]
     # Reloads itself while the job is queued or running (admin/jobs/refreshing_change_form.html).
     change_form_template = "admin/jobs/refreshing_change_form.html"
     readonly_fields = [
@@ -135,16 +122,17 @@ class ScrapeJobAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), **admin_ops.JOB_REFRESH}
-        )
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **JOB_REFRESH})
 
     def get_urls(self):
-        view = self.admin_site.admin_view(lambda request: dashboard.dashboard_view(request, self.admin_site))
+        view = self.admin_site.admin_view(lambda request: dashboard_view(request, self.admin_site))
         return [path("dashboard/", view, name="jobs_dashboard"), *super().get_urls()]
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_rows(self, queryset: QuerySet) -> int:
+        return services.jobs_delete(queryset)
 
     @admin.display(description="id")
     def short_id(self, job):
@@ -196,57 +184,3 @@ class ScrapeJobAdmin(admin.ModelAdmin):
             self.message_user(request, f"{changed} job(s) {done}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
-
-
-@admin.register(RawLead)
-class RawLeadAdmin(admin.ModelAdmin):
-    list_display = [
-        "company_name",
-        "website",
-        "email",
-        "phone",
-        "location",
-        "source",
-        "confidence",
-        "owner",
-        "scraped_at",
-    ]
-    list_filter = [LeadSourceFilter, "scraped_at"]
-    search_fields = ["company_name", "website", "email", "=data_hash"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["job", "owner"]
-    show_full_result_count = False
-    actions = [admin_ops.export_leads_csv, admin_ops.enrich_leads]
-    readonly_fields = [
-        "id",
-        "owner",
-        "job_link",
-        "source",
-        "company_name",
-        "website",
-        "email",
-        "phone",
-        "location",
-        "confidence",
-        "source_url",
-        "data_hash",
-        "scraped_at",
-        "payload_display",
-    ]
-    exclude = ["raw_payload", "job"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="job")
-    def job_link(self, lead):
-        url = reverse("admin:jobs_scrapejob_change", args=[lead.job_id])
-        return format_html('<a href="{}">{}</a>', url, lead.job_id)
-
-    @admin.display(description="raw payload")
-    def payload_display(self, lead):
-        pretty = json.dumps(lead.raw_payload, indent=2, ensure_ascii=False, sort_keys=True)
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', pretty)

@@ -1,8 +1,4 @@
-"""API of everyday operations: CSV exports and second-layer enrichment.
-
-As in `api`: every queryset starts from `request.user`, so another user's export, job or lead
-answers 404.
-"""
+"""The API of CSV exports: queue one (a job's leads, or those matching filters), follow it, download it."""
 
 from __future__ import annotations
 
@@ -10,16 +6,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from leadengine.jobs import enrichment, exports
-from leadengine.jobs.admin_ops import export_file_response
-from leadengine.jobs.api import Conflict
-from leadengine.jobs.models import ExportStatus, LeadExport, RawLead, ScrapeJob
-from leadengine.jobs.serializers import MAX_URLS, ScrapeJobSerializer
-from leadengine.jobs.services import ActiveJobLimitExceeded
+from leadengine.jobs import exports
+from leadengine.jobs.api.errors import Conflict
+from leadengine.jobs.models import ExportStatus, LeadExport, ScrapeJob
 
 
 class LeadExportCreateSerializer(serializers.Serializer):
@@ -111,42 +104,4 @@ class LeadExportViewSet(
         export = self.get_object()
         if export.status != ExportStatus.COMPLETED:
             raise Conflict(f"The export is {export.status}; download it once it is completed.")
-        return export_file_response(export)
-
-
-class EnrichLeadsSerializer(serializers.Serializer):
-    lead_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_URLS)
-
-
-def _enrichment_response(request, leads) -> Response:
-    try:
-        job = enrichment.enrichment_create(owner=request.user, leads=leads)
-    except enrichment.NothingToEnrich as exc:
-        raise Conflict(str(exc)) from None
-    except ActiveJobLimitExceeded as exc:
-        raise Throttled(detail=str(exc)) from None
-    return Response(ScrapeJobSerializer(job).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema(request=EnrichLeadsSerializer, responses={201: ScrapeJobSerializer, 409: None})
-@api_view(["POST"])
-def enrich_leads(request):
-    """Queue a website job over the given leads' websites; what it finds is merged into those leads."""
-    body = EnrichLeadsSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    leads = RawLead.objects.filter(owner=request.user, id__in=body.validated_data["lead_ids"])
-    return _enrichment_response(request, leads)
-
-
-@extend_schema(request=None, responses={201: ScrapeJobSerializer, 409: None})
-@api_view(["POST"])
-def enrich_job_leads(request, pk):
-    """Queue a website job over this job's leads that miss an e-mail or a phone."""
-    job = get_object_or_404(ScrapeJob, id=pk, owner=request.user)
-    leads = (
-        RawLead.objects.filter(job=job)
-        .exclude(website="")
-        .exclude(email__gt="", phone__gt="")
-        .order_by("scraped_at")[:MAX_URLS]
-    )
-    return _enrichment_response(request, leads)
+        return exports.export_file_response(export)

@@ -1,4 +1,5 @@
-"""The admin dashboard: jobs by status, leads per day, queue depth, workers, slowest and failing sources.
+"""The admin's operations page: jobs by status, leads per day, queue depth, workers, and the slowest
+and failing sources.
 
 Fast with millions of leads: every figure is an aggregate over the jobs table (leads per day are the
 jobs' counters, by the day each job was created) or over a bounded window of indexed rows; the leads
@@ -10,22 +11,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib.admin import AdminSite
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from leadengine.jobs.models import JobStatus, ScrapeJob
+from leadengine import health
+from leadengine.jobs import selectors
+from leadengine.jobs.models import ScrapeJob
 from leadengine.jobs.outcomes import source_stats
-from leadengine.jobs.workers import workers_seen
 
 DAYS = 30
 SOURCE_DAYS = 7
-
-
-def jobs_by_status() -> list[tuple[str, int]]:
-    counts = dict(ScrapeJob.objects.values_list("status").annotate(n=Count("id")).order_by())
-    return [(status, counts.get(status, 0)) for status in JobStatus.values]
 
 
 def leads_per_day(*, days: int = DAYS, today: date | None = None) -> list[dict]:
@@ -53,21 +50,15 @@ def leads_per_day(*, days: int = DAYS, today: date | None = None) -> list[dict]:
     return series
 
 
-def queue() -> dict:
-    from leadengine.health import check_broker
-
-    return check_broker()
-
-
 def dashboard_context() -> dict:
     stats = source_stats(days=SOURCE_DAYS)
     per_day = leads_per_day()
     return {
-        "jobs_by_status": jobs_by_status(),
+        "jobs_by_status": list(selectors.job_counts_by_status().items()),
         "leads_per_day": per_day,
         "leads_saved_in_window": sum(point["saved"] for point in per_day),
-        "queue": queue(),
-        "workers": workers_seen(),
+        "queue": health.check_broker(),
+        "workers": selectors.workers_seen(),
         "slowest_sources": sorted(stats, key=lambda row: row["avg_seconds"] or 0, reverse=True)[:5],
         "failing_sources": sorted(
             (row for row in stats if row["failures"]), key=lambda row: row["failures"], reverse=True

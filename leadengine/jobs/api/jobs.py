@@ -1,28 +1,18 @@
-"""The REST API: thin views that validate with a serializer, call one service, serialise the result.
+"""The API of scrape jobs: create one, list and read them, their leads, cancel and retry."""
 
-Every queryset starts from `request.user`: another user's job or lead answers 404, never 403, so
-ids cannot be probed.
-"""
-
-import django_filters
 from django.conf import settings
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from leadengine.jobs import selectors, services
-from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
+from leadengine.jobs import services
+from leadengine.jobs.api.errors import Conflict
+from leadengine.jobs.filters import ScrapeJobFilter
+from leadengine.jobs.models import RawLead, ScrapeJob
 from leadengine.jobs.serializers import RawLeadSerializer, ScrapeJobCreateSerializer, ScrapeJobSerializer
-from scraping.sources import source_names
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class JobCreateThrottle(UserRateThrottle):
@@ -36,42 +26,6 @@ class JobCreateThrottle(UserRateThrottle):
         if view.action != "create":
             return True
         return super().allow_request(request, view)
-
-
-class ScrapeJobFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
-    source_type = django_filters.ChoiceFilter(
-        choices=[(name, name) for name in source_names()], method="filter_source_type"
-    )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-
-    class Meta:
-        model = ScrapeJob
-        fields = ["status"]
-
-    def filter_source_type(self, queryset, name, value):
-        return selectors.jobs_with_source(queryset, value)
-
-
-class RawLeadFilter(django_filters.FilterSet):
-    job = django_filters.UUIDFilter(field_name="job_id")
-    source = django_filters.ChoiceFilter(choices=[(name, name) for name in source_names()])
-    has_email = django_filters.BooleanFilter(method="filter_has_email")
-    search = django_filters.CharFilter(method="filter_search", max_length=200)
-    scraped_after = django_filters.IsoDateTimeFilter(field_name="scraped_at", lookup_expr="gte")
-
-    class Meta:
-        model = RawLead
-        fields = ["source"]
-
-    def filter_has_email(self, queryset, name, value):
-        return queryset.exclude(email="") if value else queryset.filter(email="")
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(company_name__icontains=value) | Q(website__icontains=value) | Q(email__icontains=value)
-        )
 
 
 class ScrapeJobViewSet(
@@ -132,15 +86,3 @@ class ScrapeJobViewSet(
             raise Throttled(detail=str(exc)) from None
         job.refresh_from_db()
         return Response(ScrapeJobSerializer(job).data)
-
-
-class RawLeadViewSet(viewsets.ReadOnlyModelViewSet):
-    """Leads of the signed-in user, newest first."""
-
-    serializer_class = RawLeadSerializer
-    queryset = RawLead.objects.none()  # for the schema; requests use get_queryset()
-    filterset_class = RawLeadFilter
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
-
-    def get_queryset(self):
-        return RawLead.objects.filter(owner=self.request.user).order_by("-scraped_at", "id")

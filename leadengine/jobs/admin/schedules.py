@@ -1,0 +1,71 @@
+"""Schedules in the admin: criteria run every N seconds or on a cron expression, saved by `schedules`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from leadengine.jobs import schedules
+from leadengine.jobs.admin.base import DeletesThroughWriter
+from leadengine.jobs.models import ScrapeSchedule
+
+
+class ScrapeScheduleForm(forms.ModelForm):
+    class Meta:
+        model = ScrapeSchedule
+        fields = [
+            "owner",
+            "name",
+            "enabled",
+            "interval_seconds",
+            "cron",
+            "next_run_at",
+            *ScrapeSchedule.CRITERIA_FIELDS,
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            schedules.validate_timing(
+                interval_seconds=cleaned.get("interval_seconds"), cron=cleaned.get("cron") or ""
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from None
+        if not cleaned.get("source_types"):
+            self.add_error("source_types", 'Give the sources to run, e.g. ["website"].')
+        return cleaned
+
+
+@admin.register(ScrapeSchedule)
+class ScrapeScheduleAdmin(DeletesThroughWriter, admin.ModelAdmin):
+    form = ScrapeScheduleForm
+    list_display = [
+        "name",
+        "owner",
+        "enabled",
+        "interval_seconds",
+        "cron",
+        "next_run_at",
+        "last_run_at",
+        "last_job",
+        "last_error",
+    ]
+    list_filter = ["enabled"]
+    search_fields = ["name", "search_query", "industry"]
+    list_select_related = ["owner", "last_job"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["last_run_at", "last_job", "last_error"]
+
+    def save_model(self, request, obj, form, change):
+        if (
+            change
+            and {"interval_seconds", "cron"} & set(form.changed_data)
+            and "next_run_at" not in form.changed_data
+        ):
+            obj.next_run_at = None  # a new timing starts from now
+        schedules.schedule_save(obj)
+
+    def delete_rows(self, queryset: QuerySet) -> int:
+        return schedules.schedules_delete(queryset)

@@ -1,0 +1,44 @@
+"""Query filters of jobs and leads: the API's list filters, and the filters a lead export accepts."""
+
+import django_filters
+from django.db.models import Q
+
+from leadengine.jobs import selectors
+from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
+from scraping.sources import source_names
+
+
+class ScrapeJobFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    source_type = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in source_names()], method="filter_source_type"
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ScrapeJob
+        fields = ["status"]
+
+    def filter_source_type(self, queryset, name, value):
+        return selectors.jobs_with_source(queryset, value)
+
+
+class RawLeadFilter(django_filters.FilterSet):
+    job = django_filters.UUIDFilter(field_name="job_id")
+    source = django_filters.ChoiceFilter(choices=[(name, name) for name in source_names()])
+    has_email = django_filters.BooleanFilter(method="filter_has_email")
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    scraped_after = django_filters.IsoDateTimeFilter(field_name="scraped_at", lookup_expr="gte")
+
+    class Meta:
+        model = RawLead
+        fields = ["source"]
+
+    def filter_has_email(self, queryset, name, value):
+        return queryset.exclude(email="") if value else queryset.filter(email="")
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(company_name__icontains=value) | Q(website__icontains=value) | Q(email__icontains=value)
+        )

@@ -1,0 +1,79 @@
+"""Messages to the workers: a job's or an export's id, sent to the actor that runs it.
+
+`services` and `exports` send through here; `tasks` declares its actors with the same routes. Neither
+side imports the other: a message is an actor's name, its queue and one id (the row holds everything
+else), so sending needs no actor object, and the actors' module can use the services freely.
+
+After a broker connection failure, job sends are skipped for SEND_PAUSE_AFTER_FAILURE seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import dramatiq
+from django.conf import settings
+from dramatiq.errors import BrokerConnectionError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes: the actor that runs it and the queue it waits in."""
+
+    actor: str
+    queue: str
+
+
+SCRAPE_JOB = Route(actor="run_scrape_job", queue=settings.SCRAPE_QUEUE)
+LEAD_EXPORT = Route(actor="run_lead_export", queue=settings.EXPORT_QUEUE)
+
+# After a failed send, sends are skipped for this many seconds: one publish to a broker that is down
+# costs its connection attempts (several seconds), and a web process must not pay that on every request
+# of an outage. The skipped jobs stay undispatched and the maintenance loop sends them.
+SEND_PAUSE_AFTER_FAILURE = 5.0
+_sends_paused_until = 0.0
+
+
+def send(route: Route, object_id: UUID | str) -> None:
+    """Put one message on the broker; raises what the broker raises."""
+    broker = dramatiq.get_broker()
+    # A process that never imported `tasks` has not declared the queue: the in-memory broker would
+    # refuse the message (RabbitMQ declares it on every send anyway).
+    broker.declare_queue(route.queue)
+    broker.enqueue(
+        dramatiq.Message(
+            queue_name=route.queue, actor_name=route.actor, args=(str(object_id),), kwargs={}, options={}
+        )
+    )
+
+
+def send_scrape_job(job_id: UUID | str) -> bool:
+    """Send the job's id to the workers; False when the broker did not take it."""
+    global _sends_paused_until
+    if time.monotonic() < _sends_paused_until:
+        log.warning("job %s stored but not sent: broker unavailable a moment ago", job_id)
+        return False
+    try:
+        send(SCRAPE_JOB, job_id)
+    except Exception as exc:
+        # The caller (often a web request) must not fail for this: the job stays stored and queued.
+        if isinstance(exc, BrokerConnectionError):
+            _sends_paused_until = time.monotonic() + SEND_PAUSE_AFTER_FAILURE
+        log.warning("job %s stored but not sent: broker unavailable", job_id, exc_info=True)
+        return False
+    return True
+
+
+def send_lead_export(export_id: UUID | str) -> bool:
+    """Send the export's id to the workers; False when the broker did not take it."""
+    try:
+        send(LEAD_EXPORT, export_id)
+    except Exception:
+        log.warning("export %s stored but not sent: broker unavailable", export_id, exc_info=True)
+        return False
+    return True
