@@ -1,8 +1,9 @@
-"""LeadEngine's URLs: the admin, the versioned API with its schema and docs, and health."""
+"""LeadEngine's URLs: a landing page, the admin, the versioned API with its schema and docs, and health."""
 
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, reverse_lazy
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from leadengine import health
@@ -14,7 +15,11 @@ router.register("jobs/scrape", ScrapeJobViewSet, basename="scrapejob")
 router.register("leads", RawLeadViewSet, basename="lead")
 router.register("exports", api_ops.LeadExportViewSet, basename="leadexport")
 
+# The admin's "View site" link goes to the landing page.
+admin.site.site_url = reverse_lazy("home")
+
 urlpatterns = [
+    path("", TemplateView.as_view(template_name="landing.html"), name="home"),
     path("admin/", admin.site.urls),
     # Before the router: these paths are not the router's lookups of a lead or job.
     path("api/v1/leads/enrich/", api_ops.enrich_leads, name="lead-enrich"),
@@ -23,6 +28,11 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api_docs/redoc.html"),
+        name="redoc",
+    ),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
 ]
