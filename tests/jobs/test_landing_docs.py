@@ -1,5 +1,6 @@
 """The landing page at / and the API docs (Swagger UI, ReDoc): served by LeadEngine itself, no CDN."""
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -68,14 +69,20 @@ def test_the_docs_assets_answer_200_as_runserver_serves_them(settings):
 
 @pytest.mark.django_db
 def test_the_docs_assets_answer_200_after_collectstatic(settings, tmp_path):
-    # Production: collectstatic copies them into STATIC_ROOT and whitenoise serves them from there.
+    # Production: collectstatic copies them into STATIC_ROOT under hashed names (the manifest storage
+    # of DEBUG=0), and whitenoise serves them from there.
     settings.STATIC_ROOT = str(tmp_path)
     settings.WHITENOISE_USE_FINDERS = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     call_command("collectstatic", "--noinput", verbosity=0)
     assert (tmp_path / "drf_spectacular_sidecar" / "redoc" / "bundles" / "redoc.standalone.js").exists()
     client = Client()
     for page in DOC_PAGES:
         for url in static_assets(client, page):
+            assert re.search(r"\.[0-9a-f]{12}\.", url), url  # the manifest's hashed name
             assert client.get(url).status_code == 200, url
 
 
