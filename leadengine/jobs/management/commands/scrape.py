@@ -16,6 +16,7 @@ complete (failed or cancelled).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from urllib.parse import urlsplit
@@ -155,12 +156,12 @@ class Command(BaseCommand):
 
 
 def who_runs_it() -> str:
-    """ "broker" (a broker server's workers), "here" (a worker of this process), "server" (an embedded
-    server on this database) or "none" (nothing runs a job sent now)."""
+    """Who runs a job sent now: "broker" (a broker server's workers), "here" (a worker of this
+    process), "server" (an embedded server on this database) or "none" (nothing)."""
     if settings.DRAMATIQ_BROKER_URL:
         return "broker"
     # In embedded mode workers_seen() lists this process's own worker threads (tests, runembedded).
-    if workers.workers_seen():
+    if any(worker.pid == os.getpid() for worker in workers.workers_seen()):
         return "here"
     return "server" if embedded_server_running() else "none"
 
