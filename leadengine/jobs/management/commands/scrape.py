@@ -1,14 +1,41 @@
-"""Create a scrape job from the shell and, with --wait, follow it to its end."""
+"""Create a scrape job from the shell and, with --wait, follow it to its end.
 
+Who runs the job:
+- With a broker server (DRAMATIQ_BROKER_URL), the `manage.py rundramatiq` workers.
+- In the embedded mode (no DRAMATIQ_BROKER_URL) this process's in-memory broker reaches no worker of
+  another process. A running embedded server (`make run`, `manage.py runembedded`) on the same
+  database picks the job up within a second or two. When none is running, `--wait` starts a worker in
+  this process and runs the job here (`--no-local-worker` turns that off); without `--wait` the job
+  stays queued and runs when the embedded server starts.
+
+`--wait` gives up after `--timeout` seconds (600). When the job has not started after STALL_NOTICE
+seconds, and again at the timeout, it says why (no worker alive, broker unreachable, message not
+sent) and what to start. The exit status is non-zero at the timeout and for a job that did not
+complete (failed or cancelled).
+"""
+
+from __future__ import annotations
+
+import os
 import sys
 import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
 
-from leadengine.jobs import services
-from leadengine.jobs.models import ScrapeJob
+from leadengine import health
+from leadengine.jobs import services, workers
+from leadengine.jobs.management.commands.runembedded import embedded_server_running, start_local_worker
+from leadengine.jobs.models import JobStatus, ScrapeJob
 from leadengine.jobs.serializers import ScrapeJobCreateSerializer
+
+# Seconds a job may sit unstarted before --wait says why.
+STALL_NOTICE = 15.0
+LOCAL_WORKER_THREADS = 2
 
 
 class Command(BaseCommand):
@@ -30,7 +57,15 @@ class Command(BaseCommand):
         parser.add_argument("--keyword", action="append", dest="keywords", default=[], help="repeatable")
         parser.add_argument("--max-results", type=int, default=100)
         parser.add_argument("--wait", action="store_true", help="follow the job until it ends")
-        parser.add_argument("--timeout", type=float, default=3600, help="seconds --wait waits at most")
+        parser.add_argument(
+            "--timeout", type=float, default=600, help="seconds --wait waits at most (default 600)"
+        )
+        parser.add_argument(
+            "--no-local-worker",
+            action="store_false",
+            dest="local_worker",
+            help="embedded mode: never run the job in this process; wait for the embedded server",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -52,35 +87,65 @@ class Command(BaseCommand):
                 f"{field}: {' '.join(map(str, msgs))}" for field, msgs in serializer.errors.items()
             )
             raise CommandError(errors)
+        runner = who_runs_it()
+        # The worker starts before the job is sent, so that the send reaches it.
+        run_here = runner == "none" and options["wait"] and options["local_worker"]
+        worker = start_local_worker(LOCAL_WORKER_THREADS) if run_here else None
         try:
-            job = services.job_create(owner=owner, criteria=serializer.validated_data)
-        except services.ActiveJobLimitExceeded as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(f"job {job.id} queued")
-        if options["wait"]:
-            self.follow(job, options["timeout"])
+            try:
+                job = services.job_create(owner=owner, criteria=serializer.validated_data)
+            except services.ActiveJobLimitExceeded as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"job {job.id} queued")
+            if worker is not None:
+                self.stdout.write("no embedded server is running: running the job in this process")
+            elif runner == "none":
+                self.stderr.write(
+                    "no embedded server is running for this database: the job runs when one starts "
+                    "(`make run`, or `manage.py runembedded`)"
+                )
+            elif runner == "server":
+                self.stdout.write("the embedded server running on this database takes it in a second or two")
+            if options["wait"]:
+                self.follow(job, options["timeout"])
+        finally:
+            if worker is not None:
+                # A job still running is handed back (queued): it runs when an embedded server starts.
+                worker.stop()
 
     def follow(self, job: ScrapeJob, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
+        notice_at = started + min(STALL_NOTICE, timeout)
         tty = sys.stdout.isatty()
+        last = ""
         while time.monotonic() < deadline:
             job.refresh_from_db()
             line = (
                 f"{job.status:<9} {job.progress:3d}%  pages {job.pages_done}/{job.pages_planned}  "
                 f"leads {job.total_processed} new, {job.total_duplicates} duplicates"
             )
-            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
+            if tty:
+                self.stdout.write("\r" + line, ending="")
+            elif line != last:
+                self.stdout.write(line)
+            last = line
             self.stdout.flush()
             if job.is_finished:
                 break
+            if notice_at and time.monotonic() >= notice_at and job.status != JobStatus.RUNNING:
+                self.stderr.write(("\n" if tty else "") + f"job {job.id} waiting: {why_not_started(job)}")
+                notice_at = 0.0
             time.sleep(0.5)
         if tty:
             self.stdout.write("")
         if not job.is_finished:
-            raise CommandError(f"job {job.id} still {job.status} after {timeout:.0f}s")
+            raise CommandError(
+                f"job {job.id} still {job.status} after {timeout:.0f}s: {why_not_started(job)}"
+            )
         for warning in job.warnings:
             self.stdout.write(f"warning: {warning}")
-        if job.status != "completed":
+        if job.status != JobStatus.COMPLETED:
             raise CommandError(f"job {job.id} {job.status}: {job.error}")
         self.stdout.write(
             self.style.SUCCESS(
@@ -88,3 +153,98 @@ class Command(BaseCommand):
                 f"{job.total_duplicates} duplicates"
             )
         )
+
+
+def who_runs_it() -> str:
+    """Who runs a job sent now: "broker" (a broker server's workers), "here" (a worker of this
+    process), "server" (an embedded server on this database) or "none" (nothing)."""
+    if settings.DRAMATIQ_BROKER_URL:
+        return "broker"
+    # In embedded mode workers_seen() lists this process's own worker threads (tests, runembedded).
+    if any(worker.pid == os.getpid() for worker in workers.workers_seen()):
+        return "here"
+    return "server" if embedded_server_running() else "none"
+
+
+def why_not_started(job: ScrapeJob) -> str:
+    """Why `job` is not running, and what to start or check: for people waiting at a terminal."""
+    if job.status == JobStatus.RUNNING:
+        return _why_running_stalled(job)
+    prefix = ""
+    if job.status == JobStatus.RETRYING:
+        prefix = f"attempt {job.attempts} failed ({job.error}); Dramatiq runs it again after a backoff. "
+    runner = who_runs_it()
+    if runner == "none":
+        return prefix + (
+            f"no embedded server is running for this database ({_database_name()}), so nothing will run "
+            "the job. Start one with `make run` (or `manage.py runembedded`): it runs every queued job. "
+            "Or run `manage.py scrape --wait` without --no-local-worker to run it in this process. "
+            "With RabbitMQ, set DRAMATIQ_BROKER_URL here as for the workers."
+        )
+    if runner == "server":
+        threads = settings.EMBEDDED_WORKER_THREADS
+        if ScrapeJob.objects.filter(status=JobStatus.RUNNING).count() >= threads:
+            return prefix + (
+                f"the embedded server is running and its {threads} worker threads "
+                f"(EMBEDDED_WORKER_THREADS) are busy; {_active_jobs()}: the job waits its turn."
+            )
+        return prefix + (
+            "the embedded server is running with free worker threads but has not taken the job (it "
+            "takes other processes' jobs within a second or two): look at its console for errors, "
+            f"or restart it (`make run`); {_active_jobs()}."
+        )
+    if runner == "here":
+        return prefix + f"this process's worker has not taken it yet; {_active_jobs()}."
+    return prefix + _why_broker(job)
+
+
+def _why_broker(job: ScrapeJob) -> str:
+    broker = urlsplit(settings.DRAMATIQ_BROKER_URL)
+    where = f"{broker.hostname}:{broker.port or 5672}"
+    try:
+        depths = health.queue_depths()
+    except Exception as exc:
+        return (
+            f"the broker at {where} is unreachable ({type(exc).__name__}). Check DRAMATIQ_BROKER_URL "
+            "and that RabbitMQ is running; the maintenance loop (`manage.py maintenance`) sends the "
+            "job once it is back."
+        )
+    if job.dispatched_at is None:
+        return (
+            "its message has not reached the broker yet (the send failed). The maintenance loop "
+            "(`manage.py maintenance`, `make maintenance`) sends it again after "
+            f"{settings.JOB_REDISPATCH_AFTER:.0f}s (JOB_REDISPATCH_AFTER): is it running?"
+        )
+    alive = workers.workers_seen()
+    if not alive:
+        return (
+            f"no worker heartbeat seen in the last {settings.WORKER_SEEN_WITHIN:.0f}s: start workers with "
+            f"`manage.py rundramatiq` (`make worker`) on the same DATABASE_URL and DRAMATIQ_BROKER_URL "
+            f"({where})."
+        )
+    return (
+        f"{len(alive)} workers alive and {depths['ready']} messages waiting in {settings.SCRAPE_QUEUE}; "
+        f"{_active_jobs()}: the job waits its turn."
+    )
+
+
+def _why_running_stalled(job: ScrapeJob) -> str:
+    if job.heartbeat_at is None:
+        return "it is running."
+    silent = (timezone.now() - job.heartbeat_at).total_seconds()
+    if silent > settings.JOB_STALE_AFTER:
+        return (
+            f"its worker has been silent for {silent:.0f}s and seems gone; the maintenance loop hands the "
+            f"job to another worker (JOB_STALE_AFTER={settings.JOB_STALE_AFTER:.0f}s)."
+        )
+    return f"it is running (last heartbeat {silent:.0f}s ago); raise --timeout to wait longer."
+
+
+def _active_jobs() -> str:
+    running = ScrapeJob.objects.filter(status=JobStatus.RUNNING).count()
+    queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).count()
+    return f"{running} jobs running, {queued} queued"
+
+
+def _database_name() -> str:
+    return str(connection.settings_dict["NAME"])
