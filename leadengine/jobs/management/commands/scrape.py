@@ -28,7 +28,7 @@ from django.db import connection
 from django.utils import timezone
 
 from leadengine import health
-from leadengine.jobs import services, workers
+from leadengine.jobs import selectors, services
 from leadengine.jobs.management.commands.runembedded import embedded_server_running, start_local_worker
 from leadengine.jobs.models import JobStatus, ScrapeJob
 from leadengine.jobs.serializers import ScrapeJobCreateSerializer
@@ -161,7 +161,7 @@ def who_runs_it() -> str:
     if settings.DRAMATIQ_BROKER_URL:
         return "broker"
     # In embedded mode workers_seen() lists this process's own worker threads (tests, runembedded).
-    if any(worker.pid == os.getpid() for worker in workers.workers_seen()):
+    if any(worker.pid == os.getpid() for worker in selectors.workers_seen()):
         return "here"
     return "server" if embedded_server_running() else "none"
 
@@ -215,7 +215,7 @@ def _why_broker(job: ScrapeJob) -> str:
             "(`manage.py maintenance`, `make maintenance`) sends it again after "
             f"{settings.JOB_REDISPATCH_AFTER:.0f}s (JOB_REDISPATCH_AFTER): is it running?"
         )
-    alive = workers.workers_seen()
+    alive = selectors.workers_seen()
     if not alive:
         return (
             f"no worker heartbeat seen in the last {settings.WORKER_SEEN_WITHIN:.0f}s: start workers with "
