@@ -50,6 +50,25 @@ def _social(network: str) -> Callable[[RawLead], str]:
     return lambda lead: (lead.raw_payload.get("socials") or {}).get(network, "")
 
 
+PEOPLE_COLUMNS = 3  # people_1_* .. people_3_*: the first people a lead names
+PERSON_FIELDS = ("name", "role", "email", "linkedin")
+
+
+def _person(index: int, field: str) -> Callable[[RawLead], str]:
+    """One field of the lead's index-th person; leads saved before people had records list profile URLs."""
+
+    def value(lead: RawLead) -> str:
+        people = lead.raw_payload.get("people") or []
+        if index >= len(people):
+            return ""
+        person = people[index]
+        if isinstance(person, str):
+            return person if field == "linkedin" else ""
+        return str(person.get(field) or "") if isinstance(person, dict) else ""
+
+    return value
+
+
 # (header, value of a lead). Stable: add new columns at the end only.
 COLUMNS: list[tuple[str, Callable[[RawLead], Any]]] = [
     ("lead_id", lambda lead: lead.id),
@@ -69,6 +88,11 @@ COLUMNS: list[tuple[str, Callable[[RawLead], Any]]] = [
     ("confidence", lambda lead: f"{lead.confidence:.2f}"),
     ("source_url", lambda lead: lead.source_url),
     ("scraped_at", lambda lead: lead.scraped_at.isoformat()),
+    *(
+        (f"people_{index + 1}_{field}", _person(index, field))
+        for index in range(PEOPLE_COLUMNS)
+        for field in PERSON_FIELDS
+    ),
 ]
 HEADER = [name for name, _ in COLUMNS]
 

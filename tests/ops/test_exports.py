@@ -155,3 +155,40 @@ def test_the_admin_action_queues_an_export_for_the_jobs_owner(
     assert b'http-equiv="refresh"' not in page.content and b"Download CSV" in page.content
     download = client.get(f"/admin/jobs/leadexport/{export.id}/download/")
     assert rows_of(b"".join(download.streaming_content))[0]["company_name"] == "Company 1"
+
+
+@pytest.mark.django_db
+def test_people_fill_a_column_group_of_three(user):
+    job = make_job(user)
+    people = [
+        {
+            "name": "Aroha Ngata",
+            "role": "Managing Director",
+            "email": "aroha@company1.example",
+            "linkedin": "",
+        },
+        {"name": "Sam Teo", "role": "CTO", "email": "", "linkedin": "https://www.linkedin.com/in/samteo"},
+        {"name": "Mere Walker", "role": "", "email": "", "linkedin": ""},
+        {"name": "Fourth Person", "role": "Engineer", "email": "", "linkedin": ""},
+    ]
+    make_lead(job, 1, raw_payload={"people": people})
+    make_lead(job, 2, raw_payload={"people": ["https://www.linkedin.com/in/from-before"]})
+    export = exports.export_create(owner=user, job=job)
+    exports.export_run(export.id)
+    rows = {row["company_name"]: row for row in rows_of(exports.export_path(export).read_bytes())}
+    first, older = rows["Company 1"], rows["Company 2"]
+    assert [first["people_1_name"], first["people_1_role"], first["people_1_email"]] == [
+        "Aroha Ngata",
+        "Managing Director",
+        "aroha@company1.example",
+    ]
+    assert first["people_2_linkedin"] == "https://www.linkedin.com/in/samteo"
+    assert first["people_3_name"] == "Mere Walker" and "people_4_name" not in first
+    # Leads saved before people had records list profile URLs: they land in the linkedin column.
+    assert (older["people_1_name"], older["people_1_linkedin"]) == (
+        "",
+        "https://www.linkedin.com/in/from-before",
+    )
+    assert list(first)[-12:] == [
+        f"people_{i}_{f}" for i in (1, 2, 3) for f in ("name", "role", "email", "linkedin")
+    ]
