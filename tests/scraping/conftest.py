@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import pytest
 
-from scraping import http as scraping_http
+from scraping.http import guard
 from scraping.types import ScrapeSettings
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
@@ -224,7 +224,7 @@ def install_fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             return answers[host]
         raise httpcore.ConnectError(f"cannot resolve {host}: not in the test's DNS")
 
-    monkeypatch.setattr(scraping_http, "_resolve", resolve)
+    monkeypatch.setattr(guard, "resolve_host", resolve)
     return answers
 
 

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from scraping import http as scraping_http
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
-from scraping.http import HttpClient, decode_body, literal_ip, safe_url
+from scraping.http import HttpClient, decode_body, guard, literal_ip, safe_url
 from scraping.types import ScrapeSettings
 from tests.scraping.conftest import FixtureServer, make_certificates
 
@@ -139,7 +138,7 @@ def test_the_client_connects_to_the_address_it_checked_and_keeps_the_host_header
         lookups.append(host)
         return next(answers)
 
-    monkeypatch.setattr(scraping_http, "_resolve", rebinding)
+    monkeypatch.setattr(guard, "resolve_host", rebinding)
     no_robots = replace(scrape_settings, obey_robots_txt=False)
     page = run(fetch(no_robots, f"http://{SITE}:{server.port}/", allowed={"127.0.0.1"}))
     assert "Brightwave" in page.text

@@ -1,322 +1,51 @@
-"""The one HTTP client of the scraping layer: polite, bounded and safe by default.
+"""`HttpClient`: the one HTTP client of a job run, polite, bounded and safe by default.
 
-`HttpClient` is opened once per job run (`async with HttpClient(settings) as http:`) and shared by
-every source. It offers two calls:
+It is opened once per job run (`async with HttpClient(settings) as http:`) and shared by every
+source. It offers two calls:
 
 - `fetch_page(url)` crawls websites: robots.txt obeyed (fetched once per host), a concurrency cap and
   a delay per host (robots.txt crawl-delay when larger), a total concurrency cap, retries with backoff
   on 429/5xx honouring Retry-After, timeouts, a response size cap, redirects followed here so every
-  hop is checked, HTML only, and the text decoded from the charset header, the meta charset or a guess.
+  hop is checked, HTML only, and the text decoded as `content.decode_body` says.
 - `request_api(method, url, ...)` calls provider JSON APIs: the same guard, timeouts, size cap and
   per-host cap, no robots.txt; 401/403 become `ConfigurationError`, other errors `ScrapeError`.
 
-The address guard refuses private, loopback, link-local, multicast, reserved and unspecified
-addresses (IPv4, IPv6 and IPv4 inside IPv6). Literal IPs in URLs are checked before anything is sent
-(decimal, hex and octal forms included), and every name is resolved by this module at connection
-time: the socket is opened to the address that passed the check, never to a second DNS answer, so
-DNS rebinding cannot redirect a request. TLS still uses the host name (SNI and certificate check)
-because the check lives in the network backend under httpx, below the URL and the Host header.
-Only `ScrapeSettings.allow_private_urls` turns it off. Error messages never carry query strings
-(where API keys travel) nor the values of the headers and parameters a caller passed.
+Every URL, redirect hop included, passes `guard.AddressGuard.check_url`, and every connection the
+guard's network backend (`transport`). Error messages never carry query strings (where API keys
+travel) nor the values of the headers and parameters a caller passed (`redact`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import ipaddress
 import json as jsonlib
 import logging
-import re
-import socket
 import ssl
-import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
-import charset_normalizer
-import httpcore
 import httpx
 from protego import Protego
 
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
+from scraping.http.content import HTML_TYPES, ApiResponse, Page, acceptable, decode_body
+from scraping.http.guard import AddressGuard
+from scraping.http.pacing import HostSlot, retry_after
+from scraping.http.redact import Redactor, safe_url, transport_message
+from scraping.http.transport import GuardedTransport
 from scraping.types import ScrapeSettings
 
 log = logging.getLogger(__name__)
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml")
 _REDIRECTS = {301, 302, 303, 307, 308}
 _RETRY_STATUSES = {408, 429, 500, 502, 503, 504, 522, 524}
 _ROBOTS_MAX_BYTES = 512 * 1024
 _EXCERPT_CHARS = 200
-# Single-byte charsets that browsers read as windows-1252 (WHATWG Encoding Standard).
-_CP1252_ALIASES = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii", "l1"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
-_INET_ATON_FORM = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$", re.I)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_LATIN_SINGLE_BYTE = {
-    "cp1252",
-    "cp1250",
-    "cp1254",
-    "cp1257",
-    "latin-1",
-    "iso8859-1",
-    "iso8859-2",
-    "iso8859-3",
-    "iso8859-4",
-    "iso8859-9",
-    "iso8859-10",
-    "iso8859-13",
-    "iso8859-14",
-    "iso8859-15",
-    "iso8859-16",
-    "mac-roman",
-    "mac-latin2",
-    "cp850",
-    "cp437",
-}
-
-
-# --- the address guard -----------------------------------------------------------------------------
-
-
-def _blocked_reason(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """Why an address may not be contacted, or "" when it is a public unicast address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            return _blocked_reason(embedded)
-    for attribute in (
-        "is_loopback",
-        "is_private",
-        "is_link_local",
-        "is_multicast",
-        "is_reserved",
-        "is_unspecified",
-    ):
-        if getattr(address, attribute):
-            return f"{attribute.removeprefix('is_').replace('_', '-')} address"
-    if not address.is_global:
-        return "non-public address"
-    return ""
-
-
-def literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a URL host denotes when it is an IP literal, in any form a resolver accepts.
-
-    `127.0.0.1`, `[::1]`, `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` all give 127.0.0.1.
-    """
-    host = host.strip("[]")
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if _INET_ATON_FORM.match(host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
-async def _resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to. Tests replace this function to simulate DNS answers."""
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-@dataclass(frozen=True)
-class AddressGuard:
-    """Decides which addresses may be contacted.
-
-    `allowed_addresses` lets exactly these addresses through although they are private: tests use it
-    to reach their own server on 127.0.0.1 while every other private address stays refused.
-    """
-
-    allow_private: bool = False
-    allowed_addresses: frozenset[str] = frozenset()
-
-    def check_address(self, host: str, address: str) -> None:
-        if self.allow_private:
-            return
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if str(ip) in self.allowed_addresses:
-            return
-        reason = _blocked_reason(ip)
-        if reason:
-            shown = host if host == str(ip) else f"{host} ({ip})"
-            raise BlockedURLError(f"refused {shown}: {reason}")
-
-    def check_url(self, url: str) -> httpx.URL:
-        """Refuse what can be refused without DNS: bad schemes, missing hosts, private IP literals."""
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError) as exc:
-            raise BlockedURLError(f"invalid URL {safe_url(url)}: {exc}") from exc
-        if parsed.scheme not in ("http", "https"):
-            raise BlockedURLError(f"refused {safe_url(url)}: only http and https URLs are fetched")
-        if not parsed.host:
-            raise BlockedURLError(f"refused {safe_url(url)}: no host")
-        ip = literal_ip(parsed.host)
-        if ip is not None:
-            self.check_address(parsed.host, str(ip))
-        return parsed
-
-    async def resolve(self, host: str, port: int) -> list[str]:
-        """The addresses to connect to for `host`, all of them checked; refused if any is private.
-
-        Refusing a name as soon as one of its answers is private (not just skipping that answer)
-        leaves nothing for a rebinding attacker who mixes public and private answers.
-        """
-        ip = literal_ip(host)
-        addresses = [str(ip)] if ip is not None else await _resolve(host, port)
-        for address in addresses:
-            self.check_address(host, address)
-        return addresses
-
-
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore network backend that resolves and checks a host itself and connects to that address."""
-
-    def __init__(self, guard: AddressGuard) -> None:
-        self._guard = guard
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._guard.resolve(host, port)
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        assert last_error is not None
-        raise last_error
-
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        raise BlockedURLError("unix sockets are not used by the scraping layer")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with the guarded network backend under its connection pool."""
-
-    def __init__(self, guard: AddressGuard, limits: httpx.Limits, ssl_context: ssl.SSLContext | None) -> None:
-        super().__init__(trust_env=False, limits=limits)
-        # httpx has no parameter for the network backend; its pool is rebuilt with the same options.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_GuardedBackend(guard),
-        )
-
-
-# --- values -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    """A fetched document: `url` is the final one after redirects."""
-
-    url: str
-    status: int
-    headers: Mapping[str, str]
-    text: str
-    content_type: str = ""
-    encoding: str = ""
-    redirects: list[str] = field(default_factory=list)  # every URL before `url`, in order
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    headers: Mapping[str, str]
-    data: Any
-
-
-def safe_url(url: str | httpx.URL) -> str:
-    """A URL fit for messages and logs: no user info, no query string, no fragment."""
-    try:
-        parts = urlsplit(str(url))
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    except ValueError:
-        return str(url).split("?", 1)[0].split("#", 1)[0]
-
-
-class _Redactor:
-    """Removes the values a caller passed (API keys in headers or parameters) from a message."""
-
-    def __init__(self, *mappings: Mapping[str, Any] | None) -> None:
-        self._secrets = sorted(
-            {
-                str(value)
-                for mapping in mappings
-                if mapping
-                for value in mapping.values()
-                if len(str(value)) >= 6
-            },
-            key=len,
-            reverse=True,
-        )
-
-    def __call__(self, message: str) -> str:
-        for secret in self._secrets:
-            message = message.replace(secret, "[redacted]")
-        return message
-
-
-# --- pacing -----------------------------------------------------------------------------------------
 
 
 class _TooLarge(ScrapeError):
     """The response outgrew the size cap."""
-
-
-class _HostSlot:
-    """The politeness state of one host: how many requests may run at once and when the next may start."""
-
-    def __init__(self, concurrency: int, delay: float) -> None:
-        self.semaphore = asyncio.Semaphore(max(1, concurrency))
-        self.lock = asyncio.Lock()
-        self.next_start = 0.0
-        self.delay = delay
-
-    async def wait_turn(self) -> None:
-        # Starts are spaced by `delay` even when several requests may run at the same time.
-        async with self.lock:
-            wait = self.next_start - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.next_start = time.monotonic() + self.delay
-
-
-# --- the client -------------------------------------------------------------------------------------
 
 
 class HttpClient:
@@ -338,7 +67,7 @@ class HttpClient:
             max_keepalive_connections=max(settings.total_concurrency, 1),
         )
         self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(self.guard, limits, ssl_context),
+            transport=GuardedTransport(self.guard, limits=limits, ssl_context=ssl_context),
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(
@@ -350,8 +79,8 @@ class HttpClient:
             headers={"User-Agent": settings.user_agent},
         )
         self._total = asyncio.Semaphore(max(1, settings.total_concurrency))
-        self._slots: dict[str, _HostSlot] = {}
-        self._api_slots: dict[str, _HostSlot] = {}
+        self._slots: dict[str, HostSlot] = {}
+        self._api_slots: dict[str, HostSlot] = {}
         self._robots: dict[str, Protego | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_errors: dict[str, ScrapeError] = {}
@@ -389,7 +118,7 @@ class HttpClient:
             if status >= 400:
                 raise ScrapeError(f"HTTP {status} from {safe_url(current)}")
             content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if not _acceptable(content_type, body, accept):
+            if not acceptable(content_type, body, accept):
                 kind = "not HTML" if accept == HTML_TYPES else "unexpected content type"
                 raise ScrapeError(f"{kind}: {safe_url(current)} is {content_type or 'untyped'}")
             text, encoding = decode_body(body, headers.get("content-type", ""))
@@ -417,7 +146,7 @@ class HttpClient:
         Messages name the host, path and status, never the query string nor the values passed in
         `params` and `headers`.
         """
-        redact = _Redactor(params, headers)
+        redact = Redactor(params, headers)
         redirects: list[str] = []
         current = str(httpx.URL(url, params=params)) if params else url
         call_headers = dict(headers or {})
@@ -501,7 +230,7 @@ class HttpClient:
         robots = await self.robots_for(parsed)
         return robots is None or robots.can_fetch(str(parsed), self.settings.user_agent)
 
-    async def _page_slot(self, parsed: httpx.URL) -> _HostSlot:
+    async def _page_slot(self, parsed: httpx.URL) -> HostSlot:
         slot = self._slot(parsed.host)
         delay = self.settings.per_host_delay
         if self.settings.obey_robots_txt:
@@ -515,15 +244,15 @@ class HttpClient:
 
     # -- sending --
 
-    def _slot(self, host: str) -> _HostSlot:
+    def _slot(self, host: str) -> HostSlot:
         if host not in self._slots:
-            self._slots[host] = _HostSlot(self.settings.per_host_concurrency, self.settings.per_host_delay)
+            self._slots[host] = HostSlot(self.settings.per_host_concurrency, self.settings.per_host_delay)
         return self._slots[host]
 
-    def _api_slot(self, host: str) -> _HostSlot:
+    def _api_slot(self, host: str) -> HostSlot:
         # Provider APIs pace themselves with 429 and Retry-After; a crawl delay would only slow a job.
         if host not in self._api_slots:
-            self._api_slots[host] = _HostSlot(self.settings.per_host_concurrency, 0.0)
+            self._api_slots[host] = HostSlot(self.settings.per_host_concurrency, 0.0)
         return self._api_slots[host]
 
     def _next_hop(self, current: str, location: str, redirects: list[str]) -> str:
@@ -542,7 +271,7 @@ class HttpClient:
         method: str,
         url: httpx.URL,
         *,
-        slot: _HostSlot,
+        slot: HostSlot,
         max_bytes: int,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
@@ -558,13 +287,13 @@ class HttpClient:
                 )
             except httpx.TransportError as exc:
                 if attempt >= self.settings.retries:
-                    raise ScrapeError(_transport_message(exc, url)) from None
+                    raise ScrapeError(transport_message(exc, url)) from None
                 wait = self._backoff(attempt)
             else:
                 retryable = status == 429 or (status in _RETRY_STATUSES)
                 if not retryable or attempt >= self.settings.retries:
                     return status, response_headers, body
-                wait = _retry_after(response_headers.get("retry-after")) or self._backoff(attempt)
+                wait = retry_after(response_headers.get("retry-after")) or self._backoff(attempt)
                 wait = min(wait, self.settings.max_retry_after)
                 if api and wait > budget:
                     raise ScrapeError(f"{url.host} kept answering HTTP {status}: retry budget used up")
@@ -580,7 +309,7 @@ class HttpClient:
         self,
         method: str,
         url: httpx.URL,
-        slot: _HostSlot,
+        slot: HostSlot,
         max_bytes: int,
         headers: Mapping[str, str] | None,
         json: Any,
@@ -640,81 +369,3 @@ class HttpClient:
             excerpt = " ".join(body[:80].decode("utf-8", "replace").split())
             raise ScrapeError(f"{method.upper()} {where} answered malformed JSON: {excerpt}") from None
         return ApiResponse(status=status, headers=headers, data=data)
-
-
-# --- helpers ----------------------------------------------------------------------------------------
-
-
-def _acceptable(content_type: str, body: bytes, accept: tuple[str, ...]) -> bool:
-    if content_type:
-        return content_type in accept
-    return body.lstrip()[:1] == b"<"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _transport_message(exc: httpx.TransportError, url: httpx.URL) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timeout fetching {safe_url(url)}"
-    detail = str(exc).split("?", 1)[0] or type(exc).__name__
-    return f"cannot reach {safe_url(url)}: {detail}"
-
-
-def _normalise_charset(name: str) -> str | None:
-    name = name.strip().strip("\"'").lower()
-    if not name:
-        return None
-    if name in _CP1252_ALIASES:
-        return "cp1252"
-    try:
-        import codecs
-
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """(text, encoding): BOM, then the charset header, then a meta charset, then a guess."""
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, "replace"), encoding
-    candidates: list[str | None] = []
-    match = re.search(r"charset\s*=\s*([^\s;]+)", content_type, re.I)
-    if match:
-        candidates.append(_normalise_charset(match.group(1)))
-    meta = _META_CHARSET.search(body[:4096])
-    if meta:
-        candidates.append(_normalise_charset(meta.group(1).decode("ascii", "ignore")))
-    for encoding in candidates:
-        if encoding:
-            try:
-                return body.decode(encoding), encoding
-            except UnicodeDecodeError:
-                continue
-    try:
-        return body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    guess = charset_normalizer.from_bytes(body).best()
-    encoding = (_normalise_charset(guess.encoding) or guess.encoding) if guess is not None else "cp1252"
-    if encoding in _LATIN_SINGLE_BYTE:
-        # Guessers cannot tell the Latin code pages apart on short pages (cp1250 reads "ñ" as "ń");
-        # an unlabelled Western page is windows-1252 far more often than any other, as browsers assume.
-        try:
-            return body.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            pass
-    return body.decode(encoding, "replace"), encoding
