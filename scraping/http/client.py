@@ -238,7 +238,7 @@ class HttpClient:
             crawl_delay = robots.crawl_delay(self.settings.user_agent) if robots else None
             if crawl_delay:
                 # A site asking for minutes between requests is not crawled at that pace forever.
-                delay = max(delay, min(float(crawl_delay), self.settings.max_retry_after))
+                delay = max(delay, min(float(crawl_delay), self.settings.max_crawl_delay))
         slot.delay = delay
         return slot
 
@@ -278,7 +278,7 @@ class HttpClient:
         api: bool = False,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request with retries: (status, lowercased headers, body). Redirects are returned."""
-        budget = self.settings.max_retry_after
+        budget = self.settings.api_retry_budget
         attempt = 0
         while True:
             try:
@@ -294,7 +294,7 @@ class HttpClient:
                 if not retryable or attempt >= self.settings.retries:
                     return status, response_headers, body
                 wait = retry_after(response_headers.get("retry-after")) or self._backoff(attempt)
-                wait = min(wait, self.settings.max_retry_after)
+                wait = min(wait, self.settings.max_retry_wait)
                 if api and wait > budget:
                     raise ScrapeError(f"{url.host} kept answering HTTP {status}: retry budget used up")
             budget -= wait

@@ -6,12 +6,12 @@ code changes.
 """
 
 from scraping.sources import crunchbase, google, linkedin, website
-from scraping.sources.registry import REGISTRY, SourceContext, SourceRun, register, source_names
+from scraping.sources.registry import REGISTRY, SourceContext, SourceFunc, register, source_names
 
 __all__ = [
     "REGISTRY",
     "SourceContext",
-    "SourceRun",
+    "SourceFunc",
     "crunchbase",
     "google",
     "linkedin",

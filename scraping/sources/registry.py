@@ -20,7 +20,9 @@ from scraping.http import HttpClient
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 
-class SourceRun(Protocol):
+class SourceFunc(Protocol):
+    """A source's `run()`: the criteria in, batches of leads out."""
+
     def __call__(self, criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead]]: ...
 
 
@@ -36,11 +38,11 @@ class SourceContext:
     stopping: Callable[[], bool] = field(default=lambda: False)  # the job was cancelled or is shutting down
 
 
-REGISTRY: dict[str, SourceRun] = {}
+REGISTRY: dict[str, SourceFunc] = {}
 
 
-def register(name: str) -> Callable[[SourceRun], SourceRun]:
-    def decorator(func: SourceRun) -> SourceRun:
+def register(name: str) -> Callable[[SourceFunc], SourceFunc]:
+    def decorator(func: SourceFunc) -> SourceFunc:
         REGISTRY[name] = func
         return func
 

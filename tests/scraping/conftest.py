@@ -250,7 +250,9 @@ def make_settings() -> ScrapeSettings:
         total_concurrency=8,
         retries=1,
         retry_backoff=0.01,
-        max_retry_after=1.0,
+        max_retry_wait=1.0,
+        api_retry_budget=1.0,
+        max_crawl_delay=1.0,
         max_depth=2,
         max_pages_per_site=8,
     )

@@ -273,7 +273,7 @@ def test_a_503_with_retry_after_is_retried_after_the_capped_wait(server, fake_dn
     )
     started = time.monotonic()
     page = run(
-        fetch(replace(scrape_settings, max_retry_after=0.3), server.url(SITE, "/busy"), allowed={"127.0.0.1"})
+        fetch(replace(scrape_settings, max_retry_wait=0.3), server.url(SITE, "/busy"), allowed={"127.0.0.1"})
     )
     assert "ready" in page.text
     assert 0.3 <= time.monotonic() - started < 2
@@ -455,7 +455,7 @@ def test_429_waits_for_retry_after_then_succeeds(api_host, scrape_settings):
 
 def test_429_beyond_the_retry_budget_gives_up(api_host, scrape_settings):
     api_host.route(API, "/v1/search", fail_times=99, status_when_failing=429, retry_after="1")
-    budget = replace(scrape_settings, max_retry_after=0.5, retries=5)
+    budget = replace(scrape_settings, max_retry_wait=0.5, api_retry_budget=0.5, retries=5)
     with pytest.raises(ScrapeError, match="retry budget"):
         run(api(budget, "GET", api_host.url(API, "/v1/search")))
 
