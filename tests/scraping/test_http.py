@@ -364,6 +364,13 @@ def test_the_windows_1252_page_reads_correctly(server, fake_dns, scrape_settings
         (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "text/html; charset=latin-1", "café"),
         ("<p>Señor Muñoz, España, año</p>".encode("cp1252"), "", "Señor Muñoz, España, año"),
         ("<p>Müller</p>".encode(), "text/html; charset=nonsense", "Müller"),
+        # A declared charset that cannot decode the body is wrong: the meta charset, else the guess.
+        (
+            '<meta charset="windows-1252"><p>Müller €</p>'.encode("cp1252"),
+            "text/html; charset=utf-8",
+            "Müller €",
+        ),
+        ("<p>Señor Muñoz, España, año</p>".encode("cp1252"), "text/html; charset=utf-8", "Señor Muñoz"),
     ],
 )
 def test_decoding_follows_bom_header_meta_then_a_guess(body, content_type, expected):
