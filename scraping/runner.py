@@ -31,7 +31,7 @@ class LeadsFound:
 
 
 @dataclass(frozen=True)
-class Warning:
+class SourceWarning:
     source: str
     url: str
     message: str
@@ -52,7 +52,7 @@ class SourceFinished:
     configuration_error: bool = False  # retrying the job will not fix it
 
 
-Event = LeadsFound | Warning | Progress | SourceFinished
+Event = LeadsFound | SourceWarning | Progress | SourceFinished
 
 _DONE = object()
 
@@ -86,7 +86,7 @@ def run_sources(criteria: Criteria, sources: list[str], settings: ScrapeSettings
             source=name,
             http=http,
             settings=settings,
-            warn=lambda url, message: put(Warning(name, url, message)),
+            warn=lambda url, message: put(SourceWarning(name, url, message)),
             progress=lambda done, planned: put(Progress(done, planned)),
             stopping=stop.is_set,
         )

@@ -52,7 +52,12 @@ class Lead:
 
 @dataclass(frozen=True)
 class ScrapeSettings:
-    """Every knob of the scraping layer, with its default. The job layer fills it from settings."""
+    """Every knob of the scraping layer, with its default.
+
+    The job layer fills most fields from the Django setting of the same name (`SCRAPE_` + the field
+    name in capitals, `LEADENGINE_ALLOW_PRIVATE_URLS`, the providers' names); fields it does not fill
+    keep the defaults below.
+    """
 
     user_agent: str = "LeadEngineBot/1.0 (+https://github.com/leadengine/leadengine)"
     allow_private_urls: bool = False
@@ -65,8 +70,11 @@ class ScrapeSettings:
     per_host_delay: float = 0.5
     total_concurrency: int = 32
     retries: int = 2
-    retry_backoff: float = 0.5
-    max_retry_after: float = 30.0
+    retry_backoff: float = 0.5  # seconds before the first retry, doubled before each further one
+    # Three waits, each capped on its own (seconds):
+    max_retry_wait: float = 30.0  # one wait before a retry, whatever Retry-After asks
+    api_retry_budget: float = 30.0  # all retry waits of one API call; past it the call fails
+    max_crawl_delay: float = 30.0  # the longest robots.txt Crawl-delay obeyed between pages of a host
     max_depth: int = 2
     max_pages_per_site: int = 8
     # Discovery sources (issue: google, linkedin, crunchbase); empty means "not configured".

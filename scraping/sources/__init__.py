@@ -1,62 +1,21 @@
-"""The source registry. A source is one module with one `run()` registered under its name.
+"""The sources of leads, one module each, and their registry (`scraping.sources.registry`).
 
-    @register("website")
-    async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead]]:
-        ...
-        yield [lead, ...]
-
-A source yields leads in batches as it finds them, reports per-URL problems with `ctx.warn()` and
-its work with `ctx.progress()`, and raises `ConfigurationError` when it cannot run at all. Adding a
-source is adding a module here and importing it at the bottom of this file: no job code changes.
+Importing this package imports every source module, which registers it: `REGISTRY` then holds them
+all. Adding a source is adding a module that registers its `run()` and importing it here; no job
+code changes.
 """
 
-from __future__ import annotations
+from scraping.sources import crunchbase, google, linkedin, website
+from scraping.sources.registry import REGISTRY, SourceContext, SourceFunc, register, source_names
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
-
-from scraping.types import Criteria, Lead, ScrapeSettings
-
-if TYPE_CHECKING:
-    from scraping.http import HttpClient
-
-
-class SourceRun(Protocol):
-    def __call__(self, criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead]]: ...
-
-
-@dataclass
-class SourceContext:
-    """What a running source may use: the shared HTTP client, settings, and the job's reporters."""
-
-    source: str
-    http: HttpClient
-    settings: ScrapeSettings
-    warn: Callable[[str, str], None]  # (url or "", message): a problem that does not stop the source
-    progress: Callable[[int, int], None]  # (pages done, pages newly planned), both increments
-    stopping: Callable[[], bool] = field(default=lambda: False)  # the job was cancelled or is shutting down
-
-
-REGISTRY: dict[str, SourceRun] = {}
-
-
-def register(name: str) -> Callable[[SourceRun], SourceRun]:
-    def decorator(func: SourceRun) -> SourceRun:
-        REGISTRY[name] = func
-        return func
-
-    return decorator
-
-
-def source_names() -> list[str]:
-    return sorted(REGISTRY)
-
-
-# Importing a source module registers it.
-from scraping.sources import (  # noqa: E402,F401
-    crunchbase,
-    google,
-    linkedin,
-    website,  # noqa: E402,F401
-)
+__all__ = [
+    "REGISTRY",
+    "SourceContext",
+    "SourceFunc",
+    "crunchbase",
+    "google",
+    "linkedin",
+    "register",
+    "source_names",
+    "website",
+]

@@ -43,9 +43,10 @@ from typing import Any
 from scraping.errors import ConfigurationError, ScrapeError
 from scraping.extract import parse_phone, region_for
 from scraping.normalize import fold
-from scraping.sources import SourceContext, register
+from scraping.sources.common import keywords_in, lead_confidence, result_limit
+from scraping.sources.enrich import enrich
 from scraping.sources.linkedin import canonical_company_url
-from scraping.sources.search import enrich, keywords_in, lead_confidence, result_limit
+from scraping.sources.registry import SourceContext, register
 from scraping.types import Criteria, Lead
 
 PAGE_SIZE = 100

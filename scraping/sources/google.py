@@ -23,9 +23,10 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from scraping.normalize import fold, registrable_domain
-from scraping.sources import SourceContext, register
+from scraping.sources.common import keywords_in, lead_confidence
 from scraping.sources.excluded_domains import is_excluded
-from scraping.sources.search import SearchResult, criteria_query, keywords_in, lead_confidence, search_leads
+from scraping.sources.registry import SourceContext, register
+from scraping.sources.search import SearchResult, criteria_query, search_leads
 from scraping.types import Criteria, Lead
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]\s+")

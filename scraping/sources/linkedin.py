@@ -23,8 +23,9 @@ from collections.abc import AsyncIterator
 
 from scraping.extract import social_profile
 from scraping.normalize import hostname
-from scraping.sources import SourceContext, register
-from scraping.sources.search import SearchResult, criteria_query, keywords_in, lead_confidence, search_leads
+from scraping.sources.common import keywords_in, lead_confidence
+from scraping.sources.registry import SourceContext, register
+from scraping.sources.search import SearchResult, criteria_query, search_leads
 from scraping.types import Criteria, Lead
 
 SITE_FILTER = "site:linkedin.com/company"

@@ -44,24 +44,19 @@ https://api.search.brave.com/app/documentation/web-search/responses
 
 from __future__ import annotations
 
-import asyncio
 import html
-import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from scraping.errors import ConfigurationError, ScrapeError
-from scraping.extract import confidence, matched_keywords, region_for
-from scraping.normalize import registrable_domain
+from scraping.extract import region_for
+from scraping.http import HttpClient
+from scraping.sources.common import result_limit
+from scraping.sources.enrich import enrich
+from scraping.sources.registry import SourceContext
 from scraping.types import Criteria, Lead, ScrapeSettings
-
-if TYPE_CHECKING:
-    from scraping.http import HttpClient
-    from scraping.sources import SourceContext
-
-log = logging.getLogger(__name__)
 
 # A safety stop: no backend is paged further than this within one search.
 MAX_PAGES = 20
@@ -314,65 +309,6 @@ def criteria_query(criteria: Criteria) -> str:
         return " ".join(criteria.search_query.split())
     words = [criteria.industry, criteria.geography, *criteria.keywords]
     return " ".join(" ".join(word.split()) for word in words if word and word.strip())
-
-
-def result_limit(criteria: Criteria, settings: ScrapeSettings) -> int:
-    """How many leads one source may yield for a job: its `max_results`, capped by the setting."""
-    return max(0, min(criteria.max_results, settings.max_results_cap))
-
-
-# --- shared by the discovery sources (google, linkedin, crunchbase) ---------------------------------
-
-
-def keywords_in(keywords: tuple[str, ...] | list[str], *texts: str) -> list[str]:
-    """The keywords found in the texts as whole words, ignoring case and accents (extract's rule)."""
-    return matched_keywords(keywords, [text for text in texts if text])
-
-
-def lead_confidence(lead: Lead, criteria: Criteria, *, structured_name: bool = False) -> float:
-    """The lead's confidence on the website source's scale (`extract.confidence`).
-
-    `structured_name` is true when the name comes from a provider's record (Crunchbase) rather than
-    read from a page title.
-    """
-    domains = {registrable_domain(lead.website)} if lead.website else set()
-    return confidence(lead, structured_name, domains, len(criteria.keywords))
-
-
-async def _enrich_one(lead: Lead, criteria: Criteria, ctx: SourceContext) -> Lead:
-    # Imported here: the website source imports the registry, which imports the sources.
-    from scraping.sources.website import merge_leads, scrape_site
-
-    try:
-        site = await scrape_site(lead.website, criteria, ctx)  # warns and gives None when unreadable
-    except Exception as exc:  # one site's failure never costs the lead the search already found
-        log.warning("enriching %s failed", lead.website, exc_info=True)
-        ctx.warn(lead.website, f"website not enriched: {type(exc).__name__}: {exc}")
-        return lead
-    if site is None:
-        return lead
-    lead.extra["enriched_from"] = site.website
-    return merge_leads(lead, site)
-
-
-async def enrich(leads: list[Lead], criteria: Criteria, ctx: SourceContext) -> list[Lead]:
-    """The leads completed from their own websites, all sites visited concurrently.
-
-    The HTTP client's per-host and total caps keep this polite; leads without a website pass as
-    they are. Nothing is fetched once the job is stopping.
-    """
-    if ctx.stopping():
-        return leads
-    # Sites in flight at once, as in the website source: enough to keep the request cap busy.
-    sites = asyncio.Semaphore(max(1, ctx.settings.total_concurrency))
-
-    async def one(lead: Lead) -> Lead:
-        if not lead.website:
-            return lead
-        async with sites:
-            return lead if ctx.stopping() else await _enrich_one(lead, criteria, ctx)
-
-    return list(await asyncio.gather(*(one(lead) for lead in leads)))
 
 
 async def search_leads(

@@ -27,7 +27,7 @@ from scraping import extract
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
 from scraping.http import XML_TYPES, safe_url
 from scraping.normalize import registrable_domain
-from scraping.sources import SourceContext, register
+from scraping.sources.registry import SourceContext, register
 from scraping.types import Criteria, Lead
 
 # Words in a link's text or path that point at contact details, with their weight.

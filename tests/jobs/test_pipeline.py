@@ -122,7 +122,7 @@ def test_a_message_for_an_unknown_or_malformed_id_is_acknowledged(stub_broker, s
 
 def test_a_jobs_warnings_are_kept_to_a_bounded_list(user):
     from leadengine.jobs.pipeline import MAX_WARNINGS, _JobRun
-    from scraping.runner import Warning
+    from scraping.runner import SourceWarning as Warning
 
     job = ScrapeJob.objects.create(
         owner=user, source_types=["website"], urls=["https://a.example/"], status=JobStatus.RUNNING

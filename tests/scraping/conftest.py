@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import pytest
 
-from scraping import http as scraping_http
+from scraping.http import guard
 from scraping.types import ScrapeSettings
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
@@ -224,7 +224,7 @@ def install_fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             return answers[host]
         raise httpcore.ConnectError(f"cannot resolve {host}: not in the test's DNS")
 
-    monkeypatch.setattr(scraping_http, "_resolve", resolve)
+    monkeypatch.setattr(guard, "resolve_host", resolve)
     return answers
 
 
@@ -250,7 +250,9 @@ def make_settings() -> ScrapeSettings:
         total_concurrency=8,
         retries=1,
         retry_backoff=0.01,
-        max_retry_after=1.0,
+        max_retry_wait=1.0,
+        api_retry_budget=1.0,
+        max_crawl_delay=1.0,
         max_depth=2,
         max_pages_per_site=8,
     )

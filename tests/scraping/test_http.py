@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from scraping import http as scraping_http
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
-from scraping.http import HttpClient, decode_body, literal_ip, safe_url
+from scraping.http import HttpClient, decode_body, guard, literal_ip, safe_url
 from scraping.types import ScrapeSettings
 from tests.environment import unavailable
 from tests.scraping.conftest import FixtureServer, make_certificates
@@ -140,7 +139,7 @@ def test_the_client_connects_to_the_address_it_checked_and_keeps_the_host_header
         lookups.append(host)
         return next(answers)
 
-    monkeypatch.setattr(scraping_http, "_resolve", rebinding)
+    monkeypatch.setattr(guard, "resolve_host", rebinding)
     no_robots = replace(scrape_settings, obey_robots_txt=False)
     page = run(fetch(no_robots, f"http://{SITE}:{server.port}/", allowed={"127.0.0.1"}))
     assert "Brightwave" in page.text
@@ -276,7 +275,7 @@ def test_a_503_with_retry_after_is_retried_after_the_capped_wait(server, fake_dn
     )
     started = time.monotonic()
     page = run(
-        fetch(replace(scrape_settings, max_retry_after=0.3), server.url(SITE, "/busy"), allowed={"127.0.0.1"})
+        fetch(replace(scrape_settings, max_retry_wait=0.3), server.url(SITE, "/busy"), allowed={"127.0.0.1"})
     )
     assert "ready" in page.text
     assert 0.3 <= time.monotonic() - started < 2
@@ -367,6 +366,13 @@ def test_the_windows_1252_page_reads_correctly(server, fake_dns, scrape_settings
         (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "text/html; charset=latin-1", "café"),
         ("<p>Señor Muñoz, España, año</p>".encode("cp1252"), "", "Señor Muñoz, España, año"),
         ("<p>Müller</p>".encode(), "text/html; charset=nonsense", "Müller"),
+        # A declared charset that cannot decode the body is wrong: the meta charset, else the guess.
+        (
+            '<meta charset="windows-1252"><p>Müller €</p>'.encode("cp1252"),
+            "text/html; charset=utf-8",
+            "Müller €",
+        ),
+        ("<p>Señor Muñoz, España, año</p>".encode("cp1252"), "text/html; charset=utf-8", "Señor Muñoz"),
     ],
 )
 def test_decoding_follows_bom_header_meta_then_a_guess(body, content_type, expected):
@@ -458,7 +464,7 @@ def test_429_waits_for_retry_after_then_succeeds(api_host, scrape_settings):
 
 def test_429_beyond_the_retry_budget_gives_up(api_host, scrape_settings):
     api_host.route(API, "/v1/search", fail_times=99, status_when_failing=429, retry_after="1")
-    budget = replace(scrape_settings, max_retry_after=0.5, retries=5)
+    budget = replace(scrape_settings, max_retry_wait=0.5, api_retry_budget=0.5, retries=5)
     with pytest.raises(ScrapeError, match="retry budget"):
         run(api(budget, "GET", api_host.url(API, "/v1/search")))
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from scraping import http
+from scraping.http import guard
 from scraping.types import Criteria
 from tests.scraping.fakes import make_settings, run
 from tests.scraping.fakes.providers import FakeCrunchbase, FakeSerpApi, Organization
@@ -44,12 +44,12 @@ def sites(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CompanySites, int]]
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     company_sites.install(server)
-    resolve = http._resolve
+    resolve = guard.resolve_host
 
     async def fake_dns(host: str, port: int) -> list[str]:
         return ["127.0.0.1"] if host in company_sites.pages else await resolve(host, port)
 
-    monkeypatch.setattr(http, "_resolve", fake_dns)
+    monkeypatch.setattr(guard, "resolve_host", fake_dns)
     yield company_sites, server.port
     server.clear()
     server.stop()

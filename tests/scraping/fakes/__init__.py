@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scraping.runner import LeadsFound, Progress, SourceFinished, Warning, run_sources
+from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
+from scraping.runner import SourceWarning as Warning
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 
@@ -21,7 +22,9 @@ def make_settings(**overrides: object) -> ScrapeSettings:
         read_timeout=3.0,
         retries=2,
         retry_backoff=0.05,
-        max_retry_after=3.0,
+        max_retry_wait=3.0,
+        api_retry_budget=3.0,
+        max_crawl_delay=3.0,
     )
     values.update(overrides)
     return ScrapeSettings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,37 @@
+"""What one page says about the company behind the site: the value every reader of a page fills in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scraping.extract.emails import EmailHit
+
+
+@dataclass
+class PageFacts:
+    """What one page says about the company behind the site."""
+
+    url: str
+    title: str = ""
+    structured_name: str = ""  # JSON-LD or microdata organisation name
+    og_site_name: str = ""
+    footer_name: str = ""
+    description: str = ""
+    canonical: str = ""
+    structured_urls: list[str] = field(default_factory=list)
+    emails: list[EmailHit] = field(default_factory=list)
+    words_emails: list[str] = field(default_factory=list)  # "name at domain dot com": own domain only
+    credited_domains: set[str] = field(default_factory=set)
+    # Profiles linked near a "website by" credit: the agency's, unless named like the site.
+    credited_socials: list[tuple[str, str]] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    faxes: set[str] = field(default_factory=set)
+    socials: dict[str, str] = field(default_factory=dict)
+    people: list[str] = field(default_factory=list)
+    structured_address: str = ""
+    text_address: str = ""
+    locality: str = ""
+    country: str = ""
+    text: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)  # (absolute URL, link text)
+    meta_refresh: str = ""

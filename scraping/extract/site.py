@@ -1,0 +1,186 @@
+"""One lead out of the pages of one site: names, contacts and address merged, ranked and scored.
+
+`build_lead(pages, criteria, website)` takes the facts of a site's pages, homepage first:
+
+- Company name: schema.org Organization / LocalBusiness (JSON-LD, then microdata), else og:site_name,
+  else the homepage <title> without "Home |", "Welcome to" and page names, else the legal name in the
+  footer.
+- E-mails: addresses of organisations credited on the page ("Website by Pixel Agency,
+  hello@pixelagency.com.au") are dropped; when the site has addresses at its own domain, addresses at
+  other domains are someone else's and dropped. The words-only form is taken only for the site's own
+  domain. The site's own domain ranks first.
+- Phones: every number found, minus those the site labels as fax.
+- Address: schema.org PostalAddress, else the first address-shaped text.
+
+Confidence, in [0, 1], is the sum of:
+  0.25  company name (0.25 from structured data or og:site_name, 0.15 from the title or footer)
+  0.25  an e-mail address (0.25 at the site's own domain, 0.10 elsewhere)
+  0.20  a phone number
+  0.10  a postal address
+  0.10  at least one social profile
+  0.10  the share of the job's keywords found on the site (the full 0.10 when the job has none)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scraping.extract.emails import PLACEHOLDER_LOCALS, rank_emails
+from scraping.extract.facts import PageFacts
+from scraping.extract.names import clean_title
+from scraping.normalize import fold, registrable_domain
+from scraping.types import Criteria, Lead
+
+
+def own_domains(pages: Iterable[PageFacts], website: str) -> set[str]:
+    """The registrable domains the site calls its own: where it is served, its canonical and og:url."""
+    domains = {registrable_domain(website)} if website else set()
+    for page in pages:
+        for url in [page.canonical, *page.structured_urls]:
+            if url:
+                domains.add(registrable_domain(url))
+    domains.discard("")
+    return domains
+
+
+def site_emails(pages: list[PageFacts], domains: set[str]) -> list[str]:
+    credited = set().union(*(page.credited_domains for page in pages)) - domains
+    found = []
+    for page in pages:
+        for hit in page.emails:
+            local, domain = hit.address.split("@", 1)
+            own = registrable_domain(domain) in domains
+            # "you@..." or "name@..." at another domain is a form's example text, not a contact.
+            if local in PLACEHOLDER_LOCALS and not own:
+                continue
+            if hit.credited or domain in credited or registrable_domain(domain) in credited:
+                if not own:
+                    continue
+            found.append(hit.address)
+        for address in page.words_emails:
+            if registrable_domain(address.split("@", 1)[1]) in domains:
+                found.append(address)
+    own = [address for address in found if registrable_domain(address.split("@", 1)[1]) in domains]
+    # A site with addresses of its own names others' (partners, vendors, associations) only in passing.
+    return rank_emails(own or found, domains)
+
+
+def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
+    """(company name, whether it came from structured data or og:site_name)."""
+    for attribute in ("structured_name", "og_site_name"):
+        for page in pages:
+            value = getattr(page, attribute)
+            if value:
+                return value, True
+    for page in pages[:1]:
+        title = clean_title(page.title)
+        if title:
+            return title, False
+    for page in pages:
+        if page.footer_name:
+            return page.footer_name, False
+    return "", False
+
+
+def matched_keywords(keywords: Iterable[str], texts: Iterable[str]) -> list[str]:
+    """The keywords found as whole words, ignoring case and accents."""
+    haystack = fold(" ".join(texts))
+    found = []
+    for keyword in keywords:
+        folded = fold(keyword)
+        if folded and re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", haystack):
+            found.append(keyword)
+    return found
+
+
+def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, source: str = "website") -> Lead:
+    """Merge the facts of one site's pages (homepage first) into one lead."""
+    domains = own_domains(pages, website)
+    name, structured = site_name(pages)
+    emails = site_emails(pages, domains)
+    faxes = set().union(*(page.faxes for page in pages))
+    found_phones = dict.fromkeys(phone for page in pages for phone in page.phones)
+    phones = [phone for phone in found_phones if phone not in faxes]
+    socials: dict[str, str] = {}
+    people: list[str] = []
+    credited = set().union(*(page.credited_domains for page in pages))
+    for page in pages:
+        for network, url in page.socials.items():
+            socials.setdefault(network, url)
+        for network, url in page.credited_socials:
+            if _named_like(url, domains):
+                socials.setdefault(network, url)
+        people.extend(person for person in page.people if person not in people)
+    address, locality, country = _site_address(pages)
+    location = ", ".join(part for part in (locality, country) if part) or criteria.geography
+    keywords = matched_keywords(
+        criteria.keywords, [name] + [page.description for page in pages[:1]] + [page.text for page in pages]
+    )
+    lead = Lead(
+        source=source,
+        company_name=name,
+        website=website,
+        industry=criteria.industry,
+        location=location,
+        address=address,
+        description=next((page.description for page in pages if page.description), ""),
+        email=emails[0] if emails else "",
+        phone=phones[0] if phones else "",
+        source_url=_source_url(pages, emails, phones, website),
+        emails=emails,
+        phones=phones,
+        socials=socials,
+        people=people,
+        matched_keywords=keywords,
+    )
+    lead.confidence = confidence(lead, structured, domains, len(criteria.keywords))
+    if credited:
+        lead.extra["credited_domains"] = sorted(credited - domains)
+    return lead
+
+
+def _named_like(profile_url: str, domains: set[str]) -> bool:
+    """Whether a profile's handle carries a word of the site's domain ("northwind" of northwind-logistics)."""
+    handle = re.sub(r"[^a-z0-9]", "", profile_url.rstrip("/").rsplit("/", 1)[-1].lower())
+    words = {
+        word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4
+    }
+    return any(word in handle for word in words)
+
+
+def _site_address(pages: list[PageFacts]) -> tuple[str, str, str]:
+    for page in pages:
+        if page.structured_address:
+            return page.structured_address, page.locality, page.country
+    for page in pages:
+        if page.text_address:
+            return page.text_address, "", ""
+    return "", "", ""
+
+
+def _source_url(pages: list[PageFacts], emails: list[str], phones: list[str], website: str) -> str:
+    best_email = emails[0] if emails else ""
+    for page in pages:
+        found_here = {hit.address for hit in page.emails} | set(page.words_emails)
+        if best_email in found_here:
+            return page.url
+    for page in pages:
+        if phones and phones[0] in page.phones:
+            return page.url
+    return website
+
+
+def confidence(lead: Lead, structured_name: bool, domains: set[str], keyword_count: int) -> float:
+    """The score documented in the module docstring."""
+    score = 0.0
+    if lead.company_name:
+        score += 0.25 if structured_name else 0.15
+    if lead.email:
+        own = registrable_domain(lead.email.split("@", 1)[1]) in domains
+        score += 0.25 if own else 0.10
+    score += 0.20 if lead.phone else 0.0
+    score += 0.10 if lead.address else 0.0
+    score += 0.10 if lead.socials else 0.0
+    score += 0.10 * (len(lead.matched_keywords) / keyword_count if keyword_count else 1.0)
+    return round(min(1.0, score), 3)
