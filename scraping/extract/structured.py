@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraping.extract.emails import EmailHit, clean_email
 from scraping.extract.facts import PageFacts
+from scraping.extract.people import people_in_json_ld
 from scraping.extract.phones import parse_phone
 from scraping.extract.regions import POSTCODE_AFTER_LOCALITY, REGIONS
 from scraping.extract.socials import social_profile
@@ -161,8 +162,10 @@ def _first(value: Any) -> str:
 
 def read_json_ld(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
     """The site owner's name, contacts, address, URLs and profiles from the page's JSON-LD blocks."""
-    for block in _json_ld_blocks(tree):
+    blocks = _json_ld_blocks(tree)
+    for block in blocks:
         _read_json_ld_block(block, facts, region)
+    facts.staff.extend(people_in_json_ld(blocks))
 
 
 def _read_json_ld_block(block: Any, facts: PageFacts, region: str | None) -> None:
