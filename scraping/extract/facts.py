@@ -32,6 +32,7 @@ class PageFacts:
     )  # inside long sentences: taken only as a last resort
     # Contacts of other organisations: in testimonials and quotes, or beside another organisation's address.
     others_emails: set[str] = field(default_factory=set)
+    quoted_emails: set[str] = field(default_factory=set)  # in testimonials and quotes
     others_phones: set[str] = field(default_factory=set)
     socials: dict[str, str] = field(default_factory=dict)
     profile_links: list[str] = field(default_factory=list)  # LinkedIn /in/ links not on a person's card

@@ -122,13 +122,13 @@ def _read_quoted(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -
         if node.parent is None:  # inside a quote already removed
             continue
         text = node.text(separator="\n")
-        facts.others_emails.update(hit.address for hit in emails_in_text(" ".join(text.split())))
+        facts.quoted_emails.update(hit.address for hit in emails_in_text(" ".join(text.split())))
         for anchor in node.css("a[href]"):
             href = (anchor.attributes.get("href") or "").strip()
             if href.lower().startswith("mailto:"):
                 address = clean_email(href[7:])
                 if address:
-                    facts.others_emails.add(address)
+                    facts.quoted_emails.add(address)
         facts.others_phones.update(hit.e164 for hit in phones_in_text(text, region))
         node.decompose()
 

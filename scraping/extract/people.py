@@ -315,6 +315,6 @@ def _contacts_in(card: LexborNode) -> tuple[str, str]:
         if profile and profile[0] == "person" and not linkedin:
             linkedin = profile[1]
     if not email:
-        hits = emails_in_text(" ".join(card.text(separator="").split()))
+        hits = emails_in_text(" ".join(card.text(separator=" ").split()))
         email = hits[0].address if len(hits) == 1 else ""
     return email, linkedin

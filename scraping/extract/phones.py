@@ -40,6 +40,7 @@ _NOT_PHONE_LABEL = re.compile(
 _BARE_DIGITS = re.compile(r"^\d{10,}$")
 # Running prose: a phone in a sentence this long is often someone else's ("the council's helpline ...").
 PROSE_WORDS = 14
+CONTACT_LINE_WORDS = 8
 _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
 
 
@@ -52,7 +53,9 @@ class PhoneHit:
 
 def _label_before(text: str, start: int) -> str:
     """The nearest label in the few characters before a number: "fax", "phone", "other" or ""."""
-    window = text[max(0, start - 40) : start]
+    # A label is on the number's line, or alone on the line before ("Fax:" in a <dt>, the number in a <dd>).
+    lines = text[max(0, start - 40) : start].split("\n")
+    window = lines[-1] if lines[-1].strip() or len(lines) < 2 else lines[-2] + " "
     candidates = []
     for kind, pattern in (("fax", _FAX_LABEL), ("phone", _PHONE_LABEL)):
         for match in pattern.finditer(window):
@@ -81,7 +84,10 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         line_start = text.rfind("\n", 0, match.start) + 1
         line_end = text.find("\n", match.end)
         line = text[line_start : line_end if line_end >= 0 else len(text)]
-        prose = len(line.replace(raw, " ").split()) >= PROSE_WORDS
+        words = len(line.replace(raw, " ").split())
+        # Unlabelled numbers count in short contact lines only ("Aluminium 6061/7075, steel 303/304..."
+        # or "our finance partner, X (0861 472 583)" are not the company's phone).
+        prose = words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS)
         hits.append(PhoneHit(_e164(match.number), fax=label == "fax", prose=prose))
     return hits
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from scraping.extract.emails import PLACEHOLDER_LOCALS, is_free_mail, rank_emails
 from scraping.extract.facts import PageFacts
@@ -61,7 +62,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
         if hit.how == "structured"
     }
     others = set().union(*(page.others_emails for page in pages))
-    own, foreign = [], []
+    own, foreign, free_text = [], [], []
     for page in pages:
         for hit in page.emails:
             local, domain = hit.address.split("@", 1)
@@ -69,15 +70,36 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
                 own.append(hit.address)
             elif is_free_mail(hit.address) and not hit.credited and local not in PLACEHOLDER_LOCALS:
                 if hit.address not in others:
-                    own.append(hit.address)
+                    (own if hit.how in ("mailto", "structured", "cfemail") else free_text).append(hit.address)
             else:
                 foreign.append(hit.address)
         for address in page.words_emails:
             if registrable_domain(address.split("@", 1)[1]) in domains or is_free_mail(address):
                 own.append(address)
-    own = [address for address in own if address not in others or _own_domain(address, domains)]
-    foreign = sorted({*foreign, *others} - set(own))
+    if not any(_own_domain(address, domains) for address in own):
+        own += free_text  # a free-mail address in the text is the contact of a site with no domain mail
+    quoted = set().union(*(page.quoted_emails for page in pages))
+    own = [address for address in own if address not in others | quoted or _own_domain(address, domains)]
+    if not own:
+        # A site with no address of its own may use another domain for mail: take what its contact
+        # and legal pages give, never a testimonial's, a credited agency's or a placeholder.
+        own = [
+            hit.address
+            for page in pages
+            if _CONTACT_PAGE.search(urlsplit(page.url).path)
+            for hit in page.emails
+            if not hit.credited
+            and hit.address not in quoted
+            and hit.address.split("@")[0] not in PLACEHOLDER_LOCALS
+        ]
+    foreign = sorted({*foreign, *others, *quoted} - set(own))
     return rank_emails(own, domains), foreign
+
+
+_CONTACT_PAGE = re.compile(
+    r"contact|kontakt|contacto|contatti|contato|yhteys|impressum|imprint|legal|mentions|aviso|colofon|about",
+    re.I,
+)
 
 
 def _own_domain(address: str, domains: set[str]) -> bool:
@@ -102,11 +124,12 @@ def site_phones(pages: list[PageFacts]) -> list[str]:
 
 def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
     """(company name, whether it came from structured data or og:site_name)."""
-    for attribute in ("structured_name", "og_site_name"):
-        for page in pages:
-            value = getattr(page, attribute)
-            if value:
-                return value, True
+    names = [getattr(page, attribute) for attribute in ("structured_name", "og_site_name") for page in pages]
+    names = [name for name in names if name]
+    if names:
+        # A name in another script (株式会社なにわ精工) gives way to the site's own Latin-script name.
+        latin = [name for name in names if _latin(name)]
+        return (latin or names)[0], True
     for page in pages[:1]:
         title = clean_title(page.title)
         if title:
@@ -115,6 +138,13 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
         if page.footer_name:
             return page.footer_name, False
     return "", False
+
+
+def _latin(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return (
+        bool(letters) and sum(char.isascii() or "À" <= char <= "ɏ" for char in letters) / len(letters) > 0.8
+    )
 
 
 def matched_keywords(keywords: Iterable[str], texts: Iterable[str]) -> list[str]:
@@ -147,6 +177,10 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
         for person in merge_people(page.staff for page in pages)
         if not person.email or person.email in emails or _own_domain(person.email, domains)
     ]
+    # Staff addresses at the company's domain (a team card, a JSON-LD employee) are the company's too.
+    emails = rank_emails(
+        [*emails, *(p.email for p in people if p.email and _own_domain(p.email, domains))], domains
+    )
     address, locality, country = _site_address(pages)
     location = ", ".join(part for part in (locality, country) if part) or criteria.geography
     keywords = matched_keywords(

@@ -171,6 +171,9 @@ def read_json_ld(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -
 def _read_json_ld_block(block: Any, facts: PageFacts, region: str | None) -> None:
     for org in _org_nodes(block):
         name = _first(org.get("name")) or _first(org.get("legalName"))
+        alternate = _first(org.get("alternateName"))
+        if name and alternate and not name.isascii() and alternate.isascii():
+            name = alternate  # the Latin-script name a lead list can use: "Naniwa Seiko Co., Ltd."
         if name and not facts.structured_name:
             facts.structured_name = " ".join(htmllib.unescape(name).split())
         _add_org_contacts(org, facts, region)
