@@ -19,6 +19,14 @@ _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 _LEGAL_SUFFIXES = re.compile(
     r"\b(pty|ltd|limited|llc|inc|incorporated|corp|corporation|gmbh|ag|sa|sas|srl|bv|nv|plc|co|company)\b\.?",
 )
+# Legal forms written with dots or spaces ("S.r.l.", "Sp. z o.o.", "K.K.") or too short to strip
+# anywhere but at the end of the name ("Fjordlys AS", "Nordic Tools AB").
+_TRAILING_LEGAL_FORM = re.compile(
+    r"[\s,]+(?:s\.?\s?r\.?\s?l|s\.?\s?p\.?\s?a|s\.?\s?a\.?\s?s|s\.?\s?a|s\.?\s?l\.?\s?u?|s\.?\s?a\.?\s?r\.?\s?l|"
+    r"b\.?\s?v|n\.?\s?v|k\.?\s?k|kabushiki\s+kaisha|co\.?,?\s+ltd|sp\.?\s?z\s?o\.?\s?o|s\.?\s?c|oyj?|ab|asa?|aps|"
+    r"a/s|ltda|limitada|s\.?\s?a\.?\s?de\s+c\.?\s?v|e\.?\s?k|kg|ohg|ug|gbr|pte|pvt|private|ohg|d\.?\s?o\.?\s?o|"
+    r"sarl|eurl|bvba|cvba|srl|sl|sa|ltd|limited|inc|llc|gmbh|ag|corp|plc|pty)\.?\s*$"
+)
 
 
 def hostname(url: str) -> str:
@@ -53,7 +61,11 @@ def fold(text: str) -> str:
 
 def company_key(name: str) -> str:
     """A company name reduced to what identifies it: `Acme Analytics Pty. Ltd.` -> `acme analytics`."""
-    name = re.sub(r"[^\w\s]", " ", fold(name))
+    name = fold(name).strip()
+    previous = None
+    while previous != name:  # "Kallang Precision Engineering Pte. Ltd.": one form at a time
+        previous, name = name, _TRAILING_LEGAL_FORM.sub("", name)
+    name = re.sub(r"[^\w\s]", " ", name)
     name = _LEGAL_SUFFIXES.sub(" ", name)
     return " ".join(name.split())
 

@@ -23,6 +23,16 @@ class Criteria:
     enrich: bool = True
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone who works at a lead's company, as its site shows them; empty strings where not shown."""
+
+    name: str
+    role: str = ""
+    email: str = ""
+    linkedin: str = ""  # canonical https://www.linkedin.com/in/... profile
+
+
 @dataclass
 class Lead:
     """One company found by a source, already normalised by the scraping layer."""
@@ -40,7 +50,7 @@ class Lead:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     socials: dict[str, str] = field(default_factory=dict)  # network -> canonical profile URL
-    people: list[str] = field(default_factory=list)  # personal profile URLs of staff
+    people: list[Person] = field(default_factory=list)  # staff from team pages and structured data
     matched_keywords: list[str] = field(default_factory=list)
     confidence: float = 0.0
     # Source-specific facts (company size, Crunchbase uuid, ...), kept in the raw payload.

@@ -10,6 +10,7 @@ site's own domain first and role addresses (info@, contact@ ...) first within it
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -23,16 +24,21 @@ EMAIL_PATTERN = re.compile(
     r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24})(?![\w-])",
     re.I,
 )
-_OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
-_BRACKETED = re.compile(
-    rf"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s*{_OPEN}\s*(?:at|@)\s*{_CLOSE}\s*"
-    rf"([a-z0-9-]+(?:\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\.)\s*[a-z0-9-]+)+)",
+# The ways people write "@" and "." to keep harvesters off, in the languages LeadEngine meets.
+_AT_WORDS = r"at|@|arroba|chez|ät|snabel-?a|apenstaartje|klammeraffe|ma[lł]pa|kukac|sokak|et"
+_DOT_WORDS = r"dot|\.|punkt|punto|point|ponto|piste|prik|kropka|nokta|pont|tečka"
+_OPEN, _CLOSE = r"[\[\(\{<«]", r"[\]\)\}>»]"
+_BRACKETED_AT = re.compile(rf"\s*{_OPEN}\s*(?:{_AT_WORDS})\s*{_CLOSE}\s*", re.I)
+_BRACKETED_DOT = re.compile(rf"\s*{_OPEN}\s*(?:{_DOT_WORDS})\s*{_CLOSE}\s*", re.I)
+# "name @ domain . com": an "@" with space on either side, dots spaced on both sides within the domain.
+_SPACED_AT = re.compile(r"(?<=[\w.+-])[ \t]*@[ \t]*(?=[a-z0-9])", re.I)
+_SPACED_DOT = re.compile(r"(@[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?:[ \t]+\.[ \t]+([a-z0-9-]+))", re.I)
+_WORDS = re.compile(
+    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+(?:at|arroba|chez)\s+([a-z0-9-]+(?:\s+(?:dot|punto|point|punkt)"
+    r"\s+[a-z0-9-]+)+)(?![\w-])",
     re.I,
 )
-_WORDS = re.compile(
-    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+at\s+([a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)(?![\w-])", re.I
-)
-_DOT_TOKEN = re.compile(rf"\s*(?:{_OPEN}\s*(?:dot|punkt|punto|point|\.)\s*{_CLOSE}|\s+dot\s+|\.)\s*", re.I)
+_WORD_DOT = re.compile(r"\s+(?:dot|punto|point|punkt)\s+", re.I)
 _ASSET_SUFFIXES = (
     "png",
     "jpg",
@@ -120,6 +126,19 @@ _ROLE_LOCALS = (
 )
 
 
+# Public mail providers: an address there is the company's when the site gives it as its contact.
+FREE_MAIL_DOMAINS = frozenset(
+    """gmail.com googlemail.com outlook.com hotmail.com hotmail.co.uk hotmail.fr live.com live.co.uk msn.com
+    yahoo.com yahoo.co.uk yahoo.fr yahoo.es yahoo.de yahoo.co.in yahoo.com.br ymail.com rocketmail.com
+    icloud.com me.com mac.com aol.com proton.me protonmail.com pm.me gmx.de gmx.net gmx.at gmx.ch gmx.com
+    web.de t-online.de freenet.de mail.ru yandex.ru yandex.com bigpond.com bigpond.net.au optusnet.com.au
+    xtra.co.nz orange.fr wanadoo.fr free.fr laposte.net sfr.fr libero.it virgilio.it tiscali.it
+    alice.it hotmail.it outlook.it terra.com.br uol.com.br bol.com.br naver.com daum.net hanmail.net
+    qq.com 163.com 126.com sina.com rediffmail.com zoho.com mail.com seznam.cz wp.pl o2.pl onet.pl
+    interia.pl telenet.be skynet.be ziggo.nl kpnmail.nl home.nl planet.nl""".split()
+)
+
+
 @dataclass
 class EmailHit:
     address: str
@@ -157,30 +176,46 @@ def decode_cfemail(encoded: str) -> str:
     return bytes(byte ^ key for byte in data[1:]).decode("utf-8", "replace")
 
 
+def deobfuscate(text: str) -> str:
+    """The text with written-out and bracketed "@" and "." turned back into the characters.
+
+    One pass of small rules that cover the general forms: `name [at] domain [dot] com`, `name(at)domain.de`,
+    `name @ domain . com`, full-width "＠" (NFKC); the words-only form is `words_emails_in_text`'s.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _BRACKETED_AT.sub("@", text)
+    text = _BRACKETED_DOT.sub(".", text)
+    text = _SPACED_AT.sub("@", text)
+    previous = None
+    while previous != text:  # one spaced dot per pass: "domain . co . uk"
+        previous, text = text, _SPACED_DOT.sub(r"\1.\2", text)
+    return text
+
+
 def emails_in_text(text: str) -> list[EmailHit]:
-    """Addresses written out ("text"), then bracketed ones ("obfuscated"), in the order of the text."""
+    """Addresses written out ("text") and obfuscated ones ("obfuscated"), in the order of the text."""
+    written = {match.group(1).lower() for match in EMAIL_PATTERN.finditer(text)}
     hits = []
-    for match in EMAIL_PATTERN.finditer(text):
+    for match in EMAIL_PATTERN.finditer(deobfuscate(text)):
         address = clean_email(match.group(1))
         if address:
-            hits.append(EmailHit(address, "text"))
-    for match in _BRACKETED.finditer(text):
-        domain = _DOT_TOKEN.sub(".", match.group(2))
-        address = clean_email(f"{match.group(1)}@{domain}")
-        if address:
-            hits.append(EmailHit(address, "obfuscated"))
+            hits.append(EmailHit(address, "text" if address in written else "obfuscated"))
     return hits
 
 
 def words_emails_in_text(text: str) -> list[str]:
     """Addresses in words only ("name at domain dot com"): trusted for the site's own domain only."""
     addresses = []
-    for match in _WORDS.finditer(text):
-        domain = re.sub(r"\s+dot\s+", ".", match.group(2), flags=re.I)
-        address = clean_email(f"{match.group(1)}@{domain}")
+    for match in _WORDS.finditer(unicodedata.normalize("NFKC", text)):
+        address = clean_email(f"{match.group(1)}@{_WORD_DOT.sub('.', match.group(2))}")
         if address:
             addresses.append(address)
     return addresses
+
+
+def is_free_mail(address: str) -> bool:
+    """Whether the address is at a public mail provider (a small business's contact, not a company domain)."""
+    return address.rsplit("@", 1)[-1] in FREE_MAIL_DOMAINS
 
 
 def rank_emails(addresses: Iterable[str], domains: set[str]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scraping.extract.emails import EmailHit
+from scraping.types import Person
 
 
 @dataclass
@@ -26,8 +27,16 @@ class PageFacts:
     credited_socials: list[tuple[str, str]] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     faxes: set[str] = field(default_factory=set)
+    prose_phones: list[str] = field(
+        default_factory=list
+    )  # inside long sentences: taken only as a last resort
+    # Contacts of other organisations: in testimonials and quotes, or beside another organisation's address.
+    others_emails: set[str] = field(default_factory=set)
+    quoted_emails: set[str] = field(default_factory=set)  # in testimonials and quotes
+    others_phones: set[str] = field(default_factory=set)
     socials: dict[str, str] = field(default_factory=dict)
-    people: list[str] = field(default_factory=list)
+    profile_links: list[str] = field(default_factory=list)  # LinkedIn /in/ links not on a person's card
+    staff: list[Person] = field(default_factory=list)
     structured_address: str = ""
     text_address: str = ""
     locality: str = ""

@@ -24,10 +24,12 @@ from scraping.extract.emails import (
     clean_email,
     decode_cfemail,
     emails_in_text,
+    is_free_mail,
     words_emails_in_text,
 )
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import footer_name
+from scraping.extract.people import people_in_html
 from scraping.extract.phones import anchor_label, parse_phone, phones_in_text
 from scraping.extract.socials import social_profile
 from scraping.extract.structured import read_json_ld, read_microdata
@@ -41,6 +43,11 @@ _CREDIT = re.compile(
 )
 
 
+_WHATSAPP = re.compile(
+    r"^https?://(?:wa\.me/|(?:api|web)\.whatsapp\.com/send/?\?(?:.*&)?phone=)\+?(\d{8,15})\b", re.I
+)
+
+
 def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     """Read one HTML page. Tolerates broken markup; never raises on content."""
     tree = LexborHTMLParser(html)
@@ -49,11 +56,101 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     read_json_ld(tree, facts, region)
     read_microdata(tree, facts, region)
     tree.strip_tags(["script", "style", "noscript", "template", "svg"])
+    _read_quoted(tree, facts, region)
+    facts.staff.extend(people_in_html(tree, url))
+    _read_links(tree, facts, region)
+    _flatten_inline(tree)
     body = tree.body or tree.root
     facts.text = body.text(separator="\n") if body is not None else ""
-    _read_links(tree, facts, region)
+    _read_foreign_blocks(tree, facts, region)
     _read_text(facts, region)
     return facts
+
+
+# Inline elements join their text to the words around them: "quotes<span>@</span>acme.com" is one
+# address, "<b>02</b> 9000 1234" one number. Block elements (and <br>) still end a line.
+_INLINE = [
+    "span",
+    "a",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "small",
+    "font",
+    "abbr",
+    "mark",
+    "u",
+    "sup",
+    "sub",
+    "bdi",
+    "bdo",
+    "cite",
+    "code",
+    "q",
+    "s",
+    "time",
+    "var",
+    "data",
+    "label",
+    "wbr",
+]
+
+
+def _flatten_inline(tree: LexborHTMLParser) -> None:
+    root = tree.body or tree.root
+    if root is None:
+        return
+    for node in list(root.traverse(include_text=False)):
+        if node.tag == "-comment":
+            node.decompose()
+    tree.unwrap_tags(_INLINE)
+    tree.merge_text_nodes()
+
+
+# What customers and others say about the company: their contacts are theirs, not the company's.
+_QUOTED = (
+    "blockquote, q, [class*=testimonial], [class*=Testimonial], [class*=review], [class*=Review], "
+    "[class*=quote], [class*=Quote], [id*=testimonial], [class*=kundenstimme], [class*=temoignage], "
+    "[class*=depoimento], [class*=testimonio], [class*=referenz], [class*=opinion]"
+)
+
+
+def _read_quoted(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
+    """Contacts inside testimonials and quotes are kept apart as others', then the quotes are removed."""
+    for node in tree.css(_QUOTED):
+        if node.parent is None:  # inside a quote already removed
+            continue
+        text = node.text(separator="\n")
+        facts.quoted_emails.update(hit.address for hit in emails_in_text(" ".join(text.split())))
+        for anchor in node.css("a[href]"):
+            href = (anchor.attributes.get("href") or "").strip()
+            if href.lower().startswith("mailto:"):
+                address = clean_email(href[7:])
+                if address:
+                    facts.quoted_emails.add(address)
+        facts.others_phones.update(hit.e164 for hit in phones_in_text(text, region))
+        node.decompose()
+
+
+_BLOCKS = "p, li, dd, td, address, div"
+
+
+def _read_foreign_blocks(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
+    """A block that gives another organisation's e-mail address gives its phone numbers too."""
+    site = registrable_domain(facts.url)
+    for block in tree.css(_BLOCKS):
+        text = block.text(separator="\n")
+        if "@" not in text or len(text) > 600:
+            continue
+        foreign = [
+            hit.address
+            for hit in emails_in_text(" ".join(text.split()))
+            if registrable_domain(hit.address.split("@", 1)[1]) != site and not is_free_mail(hit.address)
+        ]
+        if foreign:
+            facts.others_emails.update(foreign)
+            facts.others_phones.update(hit.e164 for hit in phones_in_text(text, region))
 
 
 def _read_head(tree: LexborHTMLParser, facts: PageFacts) -> None:
@@ -101,6 +198,12 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
             elif number:
                 facts.phones.append(number)
             continue
+        whatsapp = _WHATSAPP.search(href)
+        if whatsapp:
+            number = parse_phone("+" + whatsapp.group(1), region)
+            if number:
+                facts.phones.append(number)
+            continue
         if "/cdn-cgi/l/email-protection#" in lowered:
             address = clean_email(decode_cfemail(href.rsplit("#", 1)[1]))
             if address:
@@ -119,8 +222,8 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
         if profile is None:
             facts.links.append((absolute.split("#", 1)[0], " ".join(anchor.text(separator=" ").split())))
         elif profile[0] == "person":
-            if profile[1] not in facts.people:
-                facts.people.append(profile[1])
+            if profile[1] not in facts.profile_links:
+                facts.profile_links.append(profile[1])
         else:
             facts.socials.setdefault(*profile)
 
@@ -152,6 +255,8 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
     for hit in phones_in_text(text, region):
         if hit.fax:
             facts.faxes.add(hit.e164)
+        elif hit.prose:
+            facts.prose_phones.append(hit.e164)
         else:
             facts.phones.append(hit.e164)
     facts.footer_name = footer_name(flat)

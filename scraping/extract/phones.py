@@ -14,19 +14,33 @@ from urllib.parse import unquote
 import phonenumbers
 from selectolax.lexbor import LexborNode
 
-_FAX_LABEL = re.compile(r"\b(fax|telefax|facsimile|fac[- ]?simil)\b", re.I)
+# "Fax", "Telefax", "Fax2Email", "FAX：", "传真"; a prefix is enough: nothing else starts with "fax".
+_FAX_LABEL = re.compile(r"\b(?:tele)?fax|\bfacsimile|\bfac[- ]?simil|ファックス|ＦＡＸ|传真|팩스", re.I)
 _PHONE_LABEL = re.compile(
     r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
     r"call|ph|hotline|whatsapp|fon)\b",
     re.I,
 )
+# Identifiers printed beside contacts: company, tax, bank and licence numbers in the languages LeadEngine
+# meets. A number right after one of these is that identifier, whatever its digits look like.
 _NOT_PHONE_LABEL = re.compile(
-    r"\b(abn|acn|vat|ust|ust-?id(?:nr)?|uid|cif|nif|gst|ein|tax|steuer(?:nummer)?|hrb|hra|registro|"
-    r"reg(?:istration)?|company\s+no|order|invoice|ref|version|build|release|isbn|iban|bic|swift|"
-    r"account|konto|blz|kvk|siret|siren|handelsregister|amtsgericht|postcode|zip)\b\W*(?:no\.?|nr\.?|"
-    r"number|n[ºo°])?\W*\Z",
+    r"(?:\b(?:abn|acn|arbn|vat|tva|btw|iva|p\.?\s?iva|mwst|ust|ust-?id(?:nr)?|uid|cif|nif|nie|c\.?f|gst|gstin|"
+    r"hst|qst|pst|bn|ein|tin|pan|cin|llpin|uen|nzbn|cro|kra|pin|rfc|curp|cnpj|cpf|ie|inscri[cç][aã]o|"
+    r"nip|regon|krs|cvr|org\.?\s?nr|organisationsnummer|y-?tunnus|vkn|mersis|siret|siren|rcs|naf|ape|"
+    r"kvk|rsin|handelsregister|amtsgericht|hrb|hra|registergericht|rea|registro|reg(?:istration)?|"
+    r"company\s+(?:no|number|reg)|corporate\s+number|法人番号|tax|steuer(?:nummer)?|st\.?-?nr|"
+    r"iban|bic|swift|sort\s+code|account|konto|blz|bankgiro|plusgiro|paybill|till|"
+    r"order|invoice|ref|reference|version|build|release|isbn|licen[cs]e|lic|nmls|permit|"
+    r"postcode|zip|cap\.?\s*soc|capital)\b\.?)[\s:#.\-–]*(?:no\.?|nr\.?|number|n[ºo°]\.?|#)?[\s:#.]*"
+    r"(?:e\s+c\.?\s?f\.?\s*)?\Z",
     re.I,
 )
+# A run of ten or more digits with no separator, written without "+": an identifier, not a phone
+# (phones are printed in groups; tel: links and structured data are read apart).
+_BARE_DIGITS = re.compile(r"^\d{10,}$")
+# Running prose: a phone in a sentence this long is often someone else's ("the council's helpline ...").
+PROSE_WORDS = 14
+CONTACT_LINE_WORDS = 8
 _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
 
 
@@ -34,11 +48,14 @@ _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4}
 class PhoneHit:
     e164: str
     fax: bool
+    prose: bool = False  # inside a long sentence, not in a contact line
 
 
 def _label_before(text: str, start: int) -> str:
     """The nearest label in the few characters before a number: "fax", "phone", "other" or ""."""
-    window = text[max(0, start - 32) : start]
+    # A label is on the number's line, or alone on the line before ("Fax:" in a <dt>, the number in a <dd>).
+    lines = text[max(0, start - 40) : start].split("\n")
+    window = lines[-1] if lines[-1].strip() or len(lines) < 2 else lines[-2] + " "
     candidates = []
     for kind, pattern in (("fax", _FAX_LABEL), ("phone", _PHONE_LABEL)):
         for match in pattern.finditer(window):
@@ -59,10 +76,19 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         # "v2.10.4", "#100234567", "no. 12345678": numbers glued to a letter or sign are identifiers.
         if re.search(r"[A-Za-z#/]\Z|[.,]\d\Z", before):
             continue
+        if _BARE_DIGITS.match(raw.strip()) and not raw.strip().startswith("+"):
+            continue
         label = _label_before(text, match.start)
         if label == "other":
             continue
-        hits.append(PhoneHit(_e164(match.number), fax=label == "fax"))
+        line_start = text.rfind("\n", 0, match.start) + 1
+        line_end = text.find("\n", match.end)
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        words = len(line.replace(raw, " ").split())
+        # Unlabelled numbers count in short contact lines only ("Aluminium 6061/7075, steel 303/304..."
+        # or "our finance partner, X (0861 472 583)" are not the company's phone).
+        prose = words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS)
+        hits.append(PhoneHit(_e164(match.number), fax=label == "fax", prose=prose))
     return hits
 
 

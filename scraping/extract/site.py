@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
-from scraping.extract.emails import PLACEHOLDER_LOCALS, rank_emails
+from scraping.extract.emails import PLACEHOLDER_LOCALS, is_free_mail, rank_emails
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import clean_title
+from scraping.extract.people import merge_people
 from scraping.normalize import fold, registrable_domain
 from scraping.types import Criteria, Lead
 
@@ -44,35 +46,90 @@ def own_domains(pages: Iterable[PageFacts], website: str) -> set[str]:
     return domains
 
 
-def site_emails(pages: list[PageFacts], domains: set[str]) -> list[str]:
-    credited = set().union(*(page.credited_domains for page in pages)) - domains
-    found = []
+def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], list[str]]:
+    """(the company's addresses, ranked; other organisations' addresses seen on the site).
+
+    An address is the company's when its registrable domain is one the site calls its own (see
+    `own_domains`; a domain the site's structured data gives an address at counts too), or when it is
+    at a public mail provider and presented as a contact (small businesses run on gmail). Addresses of
+    agencies credited on the page, of customers in testimonials, of job boards, partners and sample
+    records are someone else's: they are returned apart, never as the lead's.
+    """
+    domains = domains | {
+        registrable_domain(hit.address.split("@", 1)[1])
+        for page in pages
+        for hit in page.emails
+        if hit.how == "structured"
+    }
+    others = set().union(*(page.others_emails for page in pages))
+    own, foreign, free_text = [], [], []
     for page in pages:
         for hit in page.emails:
             local, domain = hit.address.split("@", 1)
-            own = registrable_domain(domain) in domains
-            # "you@..." or "name@..." at another domain is a form's example text, not a contact.
-            if local in PLACEHOLDER_LOCALS and not own:
-                continue
-            if hit.credited or domain in credited or registrable_domain(domain) in credited:
-                if not own:
-                    continue
-            found.append(hit.address)
+            if registrable_domain(domain) in domains:
+                own.append(hit.address)
+            elif is_free_mail(hit.address) and not hit.credited and local not in PLACEHOLDER_LOCALS:
+                if hit.address not in others:
+                    (own if hit.how in ("mailto", "structured", "cfemail") else free_text).append(hit.address)
+            else:
+                foreign.append(hit.address)
         for address in page.words_emails:
-            if registrable_domain(address.split("@", 1)[1]) in domains:
-                found.append(address)
-    own = [address for address in found if registrable_domain(address.split("@", 1)[1]) in domains]
-    # A site with addresses of its own names others' (partners, vendors, associations) only in passing.
-    return rank_emails(own or found, domains)
+            if registrable_domain(address.split("@", 1)[1]) in domains or is_free_mail(address):
+                own.append(address)
+    if not any(_own_domain(address, domains) for address in own):
+        own += free_text  # a free-mail address in the text is the contact of a site with no domain mail
+    quoted = set().union(*(page.quoted_emails for page in pages))
+    own = [address for address in own if address not in others | quoted or _own_domain(address, domains)]
+    if not own:
+        # A site with no address of its own may use another domain for mail: take what its contact
+        # and legal pages give, never a testimonial's, a credited agency's or a placeholder.
+        own = [
+            hit.address
+            for page in pages
+            if _CONTACT_PAGE.search(urlsplit(page.url).path)
+            for hit in page.emails
+            if not hit.credited
+            and hit.address not in quoted
+            and hit.address.split("@")[0] not in PLACEHOLDER_LOCALS
+        ]
+    foreign = sorted({*foreign, *others, *quoted} - set(own))
+    return rank_emails(own, domains), foreign
+
+
+_CONTACT_PAGE = re.compile(
+    r"contact|kontakt|contacto|contatti|contato|yhteys|impressum|imprint|legal|mentions|aviso|colofon|about",
+    re.I,
+)
+
+
+def _own_domain(address: str, domains: set[str]) -> bool:
+    return registrable_domain(address.split("@", 1)[1]) in domains
+
+
+def site_phones(pages: list[PageFacts]) -> list[str]:
+    """Every number the site gives as its own: not a fax, not beside another organisation's contact.
+
+    Numbers met only inside long sentences ("the council's helpline is ...") count only when the site
+    shows no number in a contact position.
+    """
+    faxes = set().union(*(page.faxes for page in pages))
+    others = set().union(*(page.others_phones for page in pages))
+    contact = dict.fromkeys(phone for page in pages for phone in page.phones)
+    phones = [phone for phone in contact if phone not in faxes and phone not in others]
+    if phones:
+        return phones
+    prose = dict.fromkeys(phone for page in pages for phone in page.prose_phones)
+    return [phone for phone in prose if phone not in faxes and phone not in others]
 
 
 def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
     """(company name, whether it came from structured data or og:site_name)."""
-    for attribute in ("structured_name", "og_site_name"):
-        for page in pages:
-            value = getattr(page, attribute)
-            if value:
-                return value, True
+    names = [getattr(page, attribute) for attribute in ("structured_name", "og_site_name") for page in pages]
+    names = [name for name in names if name]
+    if names:
+        # A name in another script (株式会社なにわ精工) gives way to the site's own Latin-script name.
+        latin = [name for name in names if _latin(name)]
+        return (latin or names)[0], True
     for page in pages[:1]:
         title = clean_title(page.title)
         if title:
@@ -81,6 +138,13 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
         if page.footer_name:
             return page.footer_name, False
     return "", False
+
+
+def _latin(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return (
+        bool(letters) and sum(char.isascii() or "À" <= char <= "ɏ" for char in letters) / len(letters) > 0.8
+    )
 
 
 def matched_keywords(keywords: Iterable[str], texts: Iterable[str]) -> list[str]:
@@ -98,12 +162,9 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     """Merge the facts of one site's pages (homepage first) into one lead."""
     domains = own_domains(pages, website)
     name, structured = site_name(pages)
-    emails = site_emails(pages, domains)
-    faxes = set().union(*(page.faxes for page in pages))
-    found_phones = dict.fromkeys(phone for page in pages for phone in page.phones)
-    phones = [phone for phone in found_phones if phone not in faxes]
+    emails, others_emails = site_emails(pages, domains)
+    phones = site_phones(pages)
     socials: dict[str, str] = {}
-    people: list[str] = []
     credited = set().union(*(page.credited_domains for page in pages))
     for page in pages:
         for network, url in page.socials.items():
@@ -111,7 +172,15 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
         for network, url in page.credited_socials:
             if _named_like(url, domains):
                 socials.setdefault(network, url)
-        people.extend(person for person in page.people if person not in people)
+    people = [
+        person
+        for person in merge_people(page.staff for page in pages)
+        if not person.email or person.email in emails or _own_domain(person.email, domains)
+    ]
+    # Staff addresses at the company's domain (a team card, a JSON-LD employee) are the company's too.
+    emails = rank_emails(
+        [*emails, *(p.email for p in people if p.email and _own_domain(p.email, domains))], domains
+    )
     address, locality, country = _site_address(pages)
     location = ", ".join(part for part in (locality, country) if part) or criteria.geography
     keywords = matched_keywords(
@@ -137,6 +206,11 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     lead.confidence = confidence(lead, structured, domains, len(criteria.keywords))
     if credited:
         lead.extra["credited_domains"] = sorted(credited - domains)
+    if others_emails:
+        lead.extra["other_organisations_emails"] = others_emails
+    profile_links = {link for page in pages for link in page.profile_links} - {p.linkedin for p in people}
+    if profile_links:
+        lead.extra["unattributed_profiles"] = sorted(profile_links)
     return lead
 
 

@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraping.extract.emails import EmailHit, clean_email
 from scraping.extract.facts import PageFacts
+from scraping.extract.people import people_in_json_ld
 from scraping.extract.phones import parse_phone
 from scraping.extract.regions import POSTCODE_AFTER_LOCALITY, REGIONS
 from scraping.extract.socials import social_profile
@@ -161,13 +162,18 @@ def _first(value: Any) -> str:
 
 def read_json_ld(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
     """The site owner's name, contacts, address, URLs and profiles from the page's JSON-LD blocks."""
-    for block in _json_ld_blocks(tree):
+    blocks = _json_ld_blocks(tree)
+    for block in blocks:
         _read_json_ld_block(block, facts, region)
+    facts.staff.extend(people_in_json_ld(blocks))
 
 
 def _read_json_ld_block(block: Any, facts: PageFacts, region: str | None) -> None:
     for org in _org_nodes(block):
         name = _first(org.get("name")) or _first(org.get("legalName"))
+        alternate = _first(org.get("alternateName"))
+        if name and alternate and not name.isascii() and alternate.isascii():
+            name = alternate  # the Latin-script name a lead list can use: "Naniwa Seiko Co., Ltd."
         if name and not facts.structured_name:
             facts.structured_name = " ".join(htmllib.unescape(name).split())
         _add_org_contacts(org, facts, region)

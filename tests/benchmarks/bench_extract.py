@@ -85,9 +85,14 @@ def ours(site: Site) -> dict[str, Any]:
         "phones": set(lead.phones),
         "socials": set(lead.socials.items()),
         "address": lead.address,
-        "people": [_person(person) for person in lead.people],
-        "payload": str(lead.to_payload()),
+        "people": [_person(person) for person in lead.to_payload()["people"]],
+        # Other organisations' addresses are kept in the payload under a name that says whose they are.
+        "payload": str({**lead.to_payload(), "extra": _without(lead.extra, "other_organisations_emails")}),
     }
+
+
+def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in mapping.items() if name != key}
 
 
 def _person(person: Any) -> tuple[str, str]:

@@ -14,19 +14,21 @@ from scraping.extract import (
     region_for,
     social_profile,
 )
-from scraping.types import Criteria
+from scraping.types import Criteria, Person
 
 SITE = "https://www.acme-analytics.com.au/"
 
 
 def lead_of(
-    *bodies: str, geography: str = "Sydney, Australia", keywords: tuple[str, ...] = (), site: str = SITE
+    *bodies: str,
+    geography: str = "Sydney, Australia",
+    keywords: tuple[str, ...] = (),
+    site: str = SITE,
+    pages: tuple[str, ...] = (),
 ):
     region = region_for(geography, site)
-    pages = [
-        parse_page(body, site if index == 0 else f"{site}page{index}", region)
-        for index, body in enumerate(bodies)
-    ]
+    paths = pages or ["", *(f"page{index}" for index in range(1, len(bodies)))]
+    pages = [parse_page(body, f"{site}{path}", region) for body, path in zip(bodies, paths, strict=True)]
     return build_lead(pages, Criteria(geography=geography, keywords=keywords), site)
 
 
@@ -119,10 +121,18 @@ def test_the_words_only_form_needs_the_sites_own_domain():
     assert lead.emails == []
 
 
-def test_bracketed_form_is_taken_for_another_domain_when_the_site_has_none_of_its_own():
-    assert lead_of("<p>Bookings: bookings [at] agency-bookings [dot] com</p>").emails == [
-        "bookings@agency-bookings.com"
-    ]
+def test_another_domain_is_taken_from_the_contact_page_when_the_site_has_no_address_of_its_own():
+    home = "<p>Our partner: partners [at] partner-co [dot] com</p>"
+    contact = "<p>Bookings: bookings [at] agency-bookings [dot] com</p>"
+    lead = lead_of(home, contact, pages=("", "contact"))
+    assert lead.emails == ["bookings@agency-bookings.com"]
+    assert lead.extra["other_organisations_emails"] == ["partners@partner-co.com"]
+
+
+def test_another_domain_on_an_ordinary_page_is_not_the_companys():
+    lead = lead_of("<p>Bookings: bookings [at] agency-bookings [dot] com</p>")
+    assert lead.emails == []
+    assert lead.extra["other_organisations_emails"] == ["bookings@agency-bookings.com"]
 
 
 def test_cloudflare_protected_emails_are_decoded():
@@ -265,10 +275,12 @@ def test_social_links_become_canonical_profiles(url, expected):
 
 
 def test_people_go_to_people_and_share_links_are_ignored():
-    lead = lead_of("""<a href="https://www.linkedin.com/in/jane-citizen/">Jane</a>
+    lead = lead_of("""<a href="https://www.linkedin.com/in/jane-citizen/">Jane Citizen</a>
+    <a href="https://www.linkedin.com/in/someone-else/">profile</a>
     <a href="https://www.linkedin.com/company/acme-analytics">LinkedIn</a>
     <a href="https://twitter.com/intent/tweet?url=x">Tweet</a>""")
-    assert lead.people == ["https://www.linkedin.com/in/jane-citizen"]
+    assert lead.people == [Person(name="Jane Citizen", linkedin="https://www.linkedin.com/in/jane-citizen")]
+    assert lead.extra["unattributed_profiles"] == ["https://www.linkedin.com/in/someone-else"]
     assert lead.socials == {"linkedin": "https://www.linkedin.com/company/acme-analytics"}
 
 
