@@ -29,7 +29,6 @@ def test_the_scraping_layer_has_no_import_cycle_and_imports_neither_django_nor_l
     assert "scraping.sources.registry -> scraping.http, scraping.types" in result.stdout
 
 
-@pytest.mark.xfail(strict=False, reason="leadengine.jobs is being reorganised to remove its import cycles")
 def test_the_job_layer_has_no_import_cycle():
     result = import_graph("leadengine")
     assert result.returncode == 0, result.stdout + result.stderr

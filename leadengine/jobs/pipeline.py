@@ -15,7 +15,7 @@ from leadengine.jobs import outcomes, services
 from leadengine.jobs.middleware import shutting_down
 from leadengine.jobs.models import ScrapeJob
 from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
-from scraping.runner import SourceWarning as Warning
+from scraping.runner import SourceWarning
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 log = logging.getLogger("leadengine.jobs")
@@ -42,6 +42,10 @@ def scrape_settings() -> ScrapeSettings:
         per_host_delay=settings.SCRAPE_PER_HOST_DELAY,
         total_concurrency=settings.SCRAPE_TOTAL_CONCURRENCY,
         retries=settings.SCRAPE_RETRIES,
+        retry_backoff=settings.SCRAPE_RETRY_BACKOFF,
+        max_retry_wait=settings.SCRAPE_MAX_RETRY_WAIT,
+        api_retry_budget=settings.SCRAPE_API_RETRY_BUDGET,
+        max_crawl_delay=settings.SCRAPE_MAX_CRAWL_DELAY,
         max_depth=settings.SCRAPE_MAX_DEPTH,
         max_pages_per_site=settings.SCRAPE_MAX_PAGES_PER_SITE,
         search_backend=settings.SEARCH_BACKEND,
@@ -127,7 +131,7 @@ class _JobRun:
         elif isinstance(event, Progress):
             self.pages_done += event.pages_done
             self.pages_planned += event.pages_planned
-        elif isinstance(event, Warning):
+        elif isinstance(event, SourceWarning):
             self.warnings.append(f"{event.source}: {event.url + ': ' if event.url else ''}{event.message}")
         elif isinstance(event, SourceFinished):
             self.finished_sources.add(event.source)

@@ -122,14 +122,14 @@ def test_a_message_for_an_unknown_or_malformed_id_is_acknowledged(stub_broker, s
 
 def test_a_jobs_warnings_are_kept_to_a_bounded_list(user):
     from leadengine.jobs.pipeline import MAX_WARNINGS, _JobRun
-    from scraping.runner import SourceWarning as Warning
+    from scraping.runner import SourceWarning
 
     job = ScrapeJob.objects.create(
         owner=user, source_types=["website"], urls=["https://a.example/"], status=JobStatus.RUNNING
     )
     run = _JobRun(job)
     for i in range(MAX_WARNINGS + 5):
-        run.handle(Warning("website", f"https://a{i}.example/", "refused"))
+        run.handle(SourceWarning("website", f"https://a{i}.example/", "refused"))
     kept = run.kept_warnings()
     assert len(kept) == MAX_WARNINGS + 1 and kept[-1] == "... and 5 more"
     assert kept[0] == "website: https://a0.example/: refused"

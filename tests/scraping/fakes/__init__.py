@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
-from scraping.runner import SourceWarning as Warning
+from scraping.runner import SourceWarning
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 
@@ -33,7 +33,7 @@ def make_settings(**overrides: object) -> ScrapeSettings:
 @dataclass
 class Outcome:
     batches: dict[str, list[list[Lead]]] = field(default_factory=dict)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[SourceWarning] = field(default_factory=list)
     finished: dict[str, SourceFinished] = field(default_factory=dict)
     pages_done: int = 0
     pages_planned: int = 0
@@ -50,7 +50,7 @@ def run(criteria: Criteria, sources: list[str], scrape_settings: ScrapeSettings)
     for event in run_sources(criteria, sources, scrape_settings):
         if isinstance(event, LeadsFound):
             outcome.batches.setdefault(event.source, []).append(event.leads)
-        elif isinstance(event, Warning):
+        elif isinstance(event, SourceWarning):
             outcome.warnings.append(event)
         elif isinstance(event, Progress):
             outcome.pages_done += event.pages_done
