@@ -14,8 +14,7 @@ from django.conf import settings
 from leadengine.jobs import outcomes, services
 from leadengine.jobs.middleware import shutting_down
 from leadengine.jobs.models import ScrapeJob
-from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
-from scraping.runner import SourceWarning
+from scraping.runner import LeadsFound, Progress, SourceFinished, SourceWarning, run_sources
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 log = logging.getLogger("leadengine.jobs")

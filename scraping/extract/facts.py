@@ -31,7 +31,8 @@ class PageFacts:
         default_factory=list
     )  # inside long sentences: taken only as a last resort
     # Contacts of other organisations: in testimonials and quotes, or beside another organisation's address.
-    others_emails: set[str] = field(default_factory=set)
+    # (addresses, numbers) of each innermost block that gives an e-mail address and phone numbers.
+    email_blocks: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
     quoted_emails: set[str] = field(default_factory=set)  # in testimonials and quotes
     others_phones: set[str] = field(default_factory=set)
     socials: dict[str, str] = field(default_factory=dict)

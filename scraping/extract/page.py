@@ -24,7 +24,6 @@ from scraping.extract.emails import (
     clean_email,
     decode_cfemail,
     emails_in_text,
-    is_free_mail,
     words_emails_in_text,
 )
 from scraping.extract.facts import PageFacts
@@ -62,7 +61,7 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     _flatten_inline(tree)
     body = tree.body or tree.root
     facts.text = body.text(separator="\n") if body is not None else ""
-    _read_foreign_blocks(tree, facts, region)
+    _read_email_blocks(tree, facts, region)
     _read_text(facts, region)
     return facts
 
@@ -136,21 +135,22 @@ def _read_quoted(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -
 _BLOCKS = "p, li, dd, td, address, div"
 
 
-def _read_foreign_blocks(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
-    """A block that gives another organisation's e-mail address gives its phone numbers too."""
-    site = registrable_domain(facts.url)
+def _read_email_blocks(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
+    """The innermost blocks that give an e-mail address, with the numbers beside it.
+
+    Whose the numbers are is decided for the whole site (`site.site_phones`): beside another
+    organisation's address they are that organisation's.
+    """
     for block in tree.css(_BLOCKS):
+        if len(block.css(_BLOCKS)) > 1:  # the block itself is the first match: it holds others
+            continue
         text = block.text(separator="\n")
         if "@" not in text or len(text) > 600:
             continue
-        foreign = [
-            hit.address
-            for hit in emails_in_text(" ".join(text.split()))
-            if registrable_domain(hit.address.split("@", 1)[1]) != site and not is_free_mail(hit.address)
-        ]
-        if foreign:
-            facts.others_emails.update(foreign)
-            facts.others_phones.update(hit.e164 for hit in phones_in_text(text, region))
+        addresses = frozenset(hit.address for hit in emails_in_text(" ".join(text.split())))
+        phones = frozenset(hit.e164 for hit in phones_in_text(text, region))
+        if addresses and phones:
+            facts.email_blocks.append((addresses, phones))
 
 
 def _read_head(tree: LexborHTMLParser, facts: PageFacts) -> None:

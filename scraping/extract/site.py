@@ -61,7 +61,6 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
         for hit in page.emails
         if hit.how == "structured"
     }
-    others = set().union(*(page.others_emails for page in pages))
     own, foreign, free_text = [], [], []
     for page in pages:
         for hit in page.emails:
@@ -69,8 +68,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
             if registrable_domain(domain) in domains:
                 own.append(hit.address)
             elif is_free_mail(hit.address) and not hit.credited and local not in PLACEHOLDER_LOCALS:
-                if hit.address not in others:
-                    (own if hit.how in ("mailto", "structured", "cfemail") else free_text).append(hit.address)
+                (own if hit.how in ("mailto", "structured", "cfemail") else free_text).append(hit.address)
             else:
                 foreign.append(hit.address)
         for address in page.words_emails:
@@ -79,7 +77,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
     if not any(_own_domain(address, domains) for address in own):
         own += free_text  # a free-mail address in the text is the contact of a site with no domain mail
     quoted = set().union(*(page.quoted_emails for page in pages))
-    own = [address for address in own if address not in others | quoted or _own_domain(address, domains)]
+    own = [address for address in own if address not in quoted or _own_domain(address, domains)]
     if not own:
         # A site with no address of its own may use another domain for mail: take what its contact
         # and legal pages give, never a testimonial's, a credited agency's or a placeholder.
@@ -92,7 +90,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
             and hit.address not in quoted
             and hit.address.split("@")[0] not in PLACEHOLDER_LOCALS
         ]
-    foreign = sorted({*foreign, *others, *quoted} - set(own))
+    foreign = sorted({*foreign, *quoted} - set(own))
     return rank_emails(own, domains), foreign
 
 
@@ -106,14 +104,23 @@ def _own_domain(address: str, domains: set[str]) -> bool:
     return registrable_domain(address.split("@", 1)[1]) in domains
 
 
-def site_phones(pages: list[PageFacts]) -> list[str]:
+def site_phones(pages: list[PageFacts], emails: list[str]) -> list[str]:
     """Every number the site gives as its own: not a fax, not beside another organisation's contact.
 
-    Numbers met only inside long sentences ("the council's helpline is ...") count only when the site
-    shows no number in a contact position.
+    A number in the same block as an e-mail address that is neither the company's (`emails`) nor at a
+    public mail provider is the other organisation's. Numbers met only inside long sentences ("the
+    council's helpline is ...") count only when the site shows no number in a contact position.
     """
     faxes = set().union(*(page.faxes for page in pages))
+    mail_domains = {registrable_domain(address.split("@", 1)[1]) for address in emails}
     others = set().union(*(page.others_phones for page in pages))
+    for page in pages:
+        for addresses, phones in page.email_blocks:
+            if not any(
+                registrable_domain(address.split("@", 1)[1]) in mail_domains or is_free_mail(address)
+                for address in addresses
+            ):
+                others |= phones
     contact = dict.fromkeys(phone for page in pages for phone in page.phones)
     phones = [phone for phone in contact if phone not in faxes and phone not in others]
     if phones:
@@ -163,7 +170,7 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     domains = own_domains(pages, website)
     name, structured = site_name(pages)
     emails, others_emails = site_emails(pages, domains)
-    phones = site_phones(pages)
+    phones = site_phones(pages, emails)
     socials: dict[str, str] = {}
     credited = set().union(*(page.credited_domains for page in pages))
     for page in pages:

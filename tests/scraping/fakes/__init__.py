@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scraping.runner import LeadsFound, Progress, SourceFinished, run_sources
-from scraping.runner import SourceWarning
+from scraping.runner import LeadsFound, Progress, SourceFinished, SourceWarning, run_sources
 from scraping.types import Criteria, Lead, ScrapeSettings
 
 
