@@ -56,6 +56,11 @@ def dead_letter_queues() -> list[str]:
     return [messaging.SCRAPE_JOB.queue, messaging.LEAD_EXPORT.queue]
 
 
+def broker_kind() -> str:
+    """ "rabbitmq" or "embedded" (the in-process StubBroker), as the running broker says."""
+    return "rabbitmq" if hasattr(dramatiq.get_broker(), "get_queue_message_counts") else "embedded"
+
+
 def queue_depths() -> list[dict]:
     """Messages ready, delayed (retries waiting for their backoff) and dead-lettered, per queue."""
     broker = dramatiq.get_broker()
@@ -199,8 +204,11 @@ class _StubBox:
         raise DeadLetterError("No such dead letter: it was requeued or discarded already.")
 
     def remove(self, letter: DeadLetter) -> None:
-        # In place: the broker's consumers hold this very list.
-        self.proxies[:] = [proxy for proxy in self.proxies if proxy.message_id != letter.message_id]
+        # In place, one item: the broker's consumers hold this very list and may append to it meanwhile.
+        for index, proxy in enumerate(self.proxies):
+            if proxy.message_id == letter.message_id:
+                del self.proxies[index]
+                return
 
 
 class _RabbitBox:

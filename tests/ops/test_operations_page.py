@@ -242,3 +242,42 @@ def test_a_dead_letter_on_rabbitmq_is_requeued_and_the_others_stay(superuser, us
         assert dramatiq.Message.decode(body).args == (str(jobs[0].id),)
         assert dramatiq.Message.decode(dead[2]).message_id == ids[1]
         broker.flush(queue)
+
+
+@pytest.mark.django_db
+def test_the_page_counts_the_workers_that_selectors_sees_alive(superuser):
+    from leadengine.jobs import selectors
+    from leadengine.jobs.models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker_id="w-alive", hostname="alive-host", pid=11, queues=["q"], seen_at=now
+    )
+    WorkerHeartbeat.objects.create(
+        worker_id="w-gone", hostname="gone-host", pid=12, queues=["q"], seen_at=now - timedelta(hours=2)
+    )
+    page = superuser.get(PAGE).content.decode()
+    assert [worker.worker_id for worker in selectors.workers_seen()] == ["w-alive"]
+    assert "Workers seen in the last minute: 1" in page and "alive-host pid 11" in page
+    assert "gone-host" not in page
+
+
+@pytest.mark.django_db
+def test_the_page_and_a_requeue_say_so_when_the_broker_is_down(superuser, user):
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+    make_job(user, completed_at=timezone.now())
+    previous = dramatiq.get_broker()
+    # Nothing listens on port 1: every connection is refused at once.
+    down = RabbitmqBroker(url="amqp://guest:guest@127.0.0.1:1/%2F?connection_attempts=1", middleware=[])
+    dramatiq.set_broker(down)
+    try:
+        page = superuser.get(PAGE)
+        response = superuser.post(
+            PAGE, {"action": "requeue", "queue": settings.SCRAPE_QUEUE, "message_id": "m"}, follow=True
+        )
+    finally:
+        dramatiq.set_broker(previous)
+    assert page.status_code == 200 and "Broker unavailable (" in page.content.decode()
+    assert count(page.content.decode(), "completed") == 1
+    assert response.status_code == 200 and "the dead letter is kept" in response.content.decode()

@@ -23,7 +23,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from leadengine import health
 from leadengine.jobs import deadletters, selectors
 from leadengine.jobs.models import JobStatus, ScrapeJob
 from leadengine.jobs.outcomes import source_stats
@@ -131,7 +130,8 @@ def _operations(request: HttpRequest) -> dict:
         "failing_sources": sorted(
             (row for row in stats if row["failures"]), key=lambda row: row["failures"], reverse=True
         )[:5],
-        "queue": health.check_broker(),
+        "broker_kind": deadletters.broker_kind(),
+        "max_listed": deadletters.MAX_LISTED,
     }
     try:
         context["queues"] = deadletters.queue_depths()
