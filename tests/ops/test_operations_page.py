@@ -241,7 +241,10 @@ def test_a_dead_letter_on_rabbitmq_is_requeued_and_the_others_stay(superuser, us
         connection.close()
         assert dramatiq.Message.decode(body).args == (str(jobs[0].id),)
         assert dramatiq.Message.decode(dead[2]).message_id == ids[1]
-        broker.flush(queue)
+        connection = pika.BlockingConnection(broker.parameters)
+        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+            connection.channel().queue_delete(name)
+        connection.close()
 
 
 @pytest.mark.django_db
