@@ -3,11 +3,12 @@
 One function per question, so that two pages never count the same thing two ways.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from leadengine.jobs import workers
@@ -30,8 +31,7 @@ def leads_missing_contacts(job: ScrapeJob) -> QuerySet[RawLead]:
 
 def job_counts_by_status() -> dict[str, int]:
     """How many jobs have each status, every status present (zero when none): one GROUP BY."""
-    counts = dict(ScrapeJob.objects.values_list("status").annotate(n=Count("id")).order_by())
-    return {status: counts.get(status, 0) for status in JobStatus.values}
+    return job_counts_by_status_in(ScrapeJob.objects.all())
 
 
 def workers_seen(within: float | None = None) -> list[WorkerHeartbeat]:
@@ -41,3 +41,33 @@ def workers_seen(within: float | None = None) -> list[WorkerHeartbeat]:
     # seen_at is indexed: a range scan, bounded.
     recent = WorkerHeartbeat.objects.filter(seen_at__gte=since).order_by("-seen_at")[:200]
     return workers.embedded_workers() + list(recent)
+
+
+def jobs_visible_to(user) -> QuerySet[ScrapeJob]:
+    """The jobs a signed-in person may see: everyone's for a superuser, their own otherwise."""
+    jobs = ScrapeJob.objects.all()
+    return jobs if user.is_superuser else jobs.filter(owner_id=user.pk)
+
+
+def job_counts_by_status_in(jobs: QuerySet[ScrapeJob]) -> dict[str, int]:
+    """job_counts_by_status for a subset of the jobs (one owner's): one GROUP BY, every status present."""
+    counts = dict(jobs.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in JobStatus.values}
+
+
+def jobs_finished_per_period(
+    jobs: QuerySet[ScrapeJob], *, since: datetime, period: str
+) -> dict[tuple[datetime, str], int]:
+    """Completed and failed jobs per hour or day (`period`) since `since`: {(bucket start, status): n}.
+
+    One GROUP BY over the jobs finished in the window; the leads table is not read.
+    """
+    trunc = {"hour": TruncHour, "day": TruncDay}[period]
+    rows = (
+        jobs.filter(status__in=[JobStatus.COMPLETED, JobStatus.FAILED], completed_at__gte=since)
+        .annotate(bucket=trunc("completed_at"))
+        .values_list("bucket", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(bucket, status): n for bucket, status, n in rows}
