@@ -1,7 +1,7 @@
 """ScrapeJob (what was asked, and how it went), RawLead (what was found), and the operations' rows.
 
-Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob and RawLead
-`services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
+Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob, RawLead and
+JobAttempt `services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
 `workers`. Everyone else reads (shared reads are in `selectors`). The models hold fields, constraints
 and small read helpers.
 """
@@ -118,6 +118,40 @@ class ScrapeJob(JobCriteria):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+
+class AttemptOutcome(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    RETRYING = "retrying", "failed, will retry"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    RELEASED = "released", "handed back at shutdown"
+    INTERRUPTED = "interrupted", "worker stopped responding"
+
+
+class JobAttempt(models.Model):
+    """One run of a job by a worker: when it started and ended, how, and when the next retry is due.
+
+    Written only by `services`, on claim and on every end of a run.
+    """
+
+    job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="job_attempts")
+    number = models.PositiveSmallIntegerField(help_text="The job's attempts counter when this run started.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.RUNNING)
+    error = models.TextField(blank=True)
+    # Dramatiq's backoff has jitter: the retry is due somewhere in this window.
+    retry_from = models.DateTimeField(null=True, blank=True)
+    retry_by = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        indexes = [models.Index(fields=["job", "started_at"], name="attempt_job_started")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} ({self.outcome})"
 
 
 class RawLead(models.Model):

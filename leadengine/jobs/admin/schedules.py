@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from leadengine.jobs import schedules
-from leadengine.jobs.admin.base import DeletesThroughWriter
+from leadengine.jobs.admin.base import DeletesThroughWriter, OwnedAdmin
 from leadengine.jobs.models import ScrapeSchedule
 
 
@@ -39,7 +39,7 @@ class ScrapeScheduleForm(forms.ModelForm):
 
 
 @admin.register(ScrapeSchedule)
-class ScrapeScheduleAdmin(DeletesThroughWriter, admin.ModelAdmin):
+class ScrapeScheduleAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     form = ScrapeScheduleForm
     list_display = [
         "name",
@@ -58,7 +58,14 @@ class ScrapeScheduleAdmin(DeletesThroughWriter, admin.ModelAdmin):
     raw_id_fields = ["owner"]
     readonly_fields = ["last_run_at", "last_job", "last_error"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # Staff schedule jobs for themselves; superusers may for anyone.
+        return fields if request.user.is_superuser else [name for name in fields if name != "owner"]
+
     def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.owner = request.user
         if (
             change
             and {"interval_seconds", "cron"} & set(form.changed_data)
