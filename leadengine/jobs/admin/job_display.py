@@ -117,6 +117,6 @@ def live_row(job: ScrapeJob) -> dict[str, Any]:
         "pages_done": job.pages_done,
         "pages_planned": job.pages_planned,
         "error": error_line(job),
-        "error_full": job.error,
+        "error_full": clipped(job.error, 300),
         "duration": duration_text(job),
     }

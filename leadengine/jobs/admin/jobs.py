@@ -343,9 +343,9 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
 
     @admin.display(description="error")
     def error_short(self, job):
-        return (
-            format_html('<span title="{}">{}</span>', job.error, show.error_line(job)) if job.error else "-"
-        )
+        if not job.error:
+            return "-"
+        return format_html('<span title="{}">{}</span>', show.clipped(job.error, 300), show.error_line(job))
 
     @admin.display(description="created", ordering="created_at")
     def created(self, job):
