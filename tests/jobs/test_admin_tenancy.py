@@ -40,7 +40,7 @@ def rows_of(owner, tag: str, tmp_path: Path) -> dict:
         error=f"{tag} error",
     )
     lead = RawLead.objects.create(
-        owner=owner, job=job, source="website", company_name=f"{tag} company", data_hash=tag * 16
+        owner=owner, job=job, source="website", company_name=f"{tag} company", data_hash=(tag * 16)[:64]
     )
     export = LeadExport.objects.create(
         owner=owner, job=job, status=ExportStatus.COMPLETED, file_name=f"{tag}.csv", size_bytes=13
