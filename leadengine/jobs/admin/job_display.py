@@ -16,8 +16,9 @@ from django.utils.html import format_html, format_html_join
 
 from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
 
-ERROR_CHARS = 60
-QUERY_CHARS = 48
+# Clipped so that the job list's columns fit a 1280 px screen; the full text is the cell's title.
+ERROR_CHARS = 30
+QUERY_CHARS = 30
 
 
 def clipped(text: str, limit: int) -> str:

@@ -104,7 +104,7 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     readonly_fields = [
         "id",
         "owner",
-        "status_badge",
+        "status",
         "progress_display",
         "leads_link",
         "attempts",
@@ -123,7 +123,7 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
         "dispatched",
     ]
     fieldsets = [
-        (None, {"fields": ["id", "owner", "status_badge", "progress_display", "leads_link", "attempts"]}),
+        (None, {"fields": ["id", "owner", "status", "progress_display", "leads_link", "attempts"]}),
         ("Criteria", {"fields": ["criteria_display"]}),
         (
             "Results",
@@ -294,6 +294,8 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
             "live_url": reverse("admin:jobs_scrapejob_live"),
             "live_ms": LIVE_SECONDS * 1000,
             "active_statuses": " ".join(ACTIVE_STATUSES),
+            # The console's columns need the width: the app list stays one click away (breadcrumbs).
+            "is_nav_sidebar_enabled": False,
         }
         return super().changelist_view(request, extra)
 

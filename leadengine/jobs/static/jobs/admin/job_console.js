@@ -3,13 +3,18 @@
    the rows, with textContent only (job text comes from the open web). */
 (function () {
   "use strict";
-  var root = document.getElementById("le-live");
-  if (!root || !window.fetch) {
-    return;
+  var root, url, every, active;
+
+  function start() {
+    root = document.getElementById("le-live");
+    if (!root || !window.fetch) {
+      return;
+    }
+    url = root.getAttribute("data-url");
+    every = parseInt(root.getAttribute("data-interval"), 10) || 3000;
+    active = (root.getAttribute("data-active") || "").split(" ");
+    window.setTimeout(poll, every);
   }
-  var url = root.getAttribute("data-url");
-  var every = parseInt(root.getAttribute("data-interval"), 10) || 3000;
-  var active = (root.getAttribute("data-active") || "").split(" ");
 
   function activeBadges() {
     var badges = document.querySelectorAll("#result_list .le-badge[data-job-id]");
@@ -91,5 +96,10 @@
       });
   }
 
-  window.setTimeout(poll, every);
+  // The admin loads this in <head>: the list is there once the document is parsed.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();
