@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadengine.jobs import services
-from leadengine.jobs.models import AttemptOutcome, JobAttempt, JobStatus, ScrapeJob, SourceRun
+from leadengine.jobs.models import AttemptOutcome, JobAttempt, JobStatus, ScrapeJob, ScrapeSchedule, SourceRun
 from scraping.types import Lead
 
 ADD = reverse("admin:jobs_scrapejob_add")
@@ -256,3 +256,30 @@ def test_progress_never_goes_back_and_stays_low_while_the_plan_grows(staff):
     assert max(growing) <= 10, growing
     assert stored[3] >= 30 and stored[-2] < 100 and stored[-1] == 100, stored
     assert ScrapeJob.objects.get(id=job.id).pages_planned == 21
+
+
+def test_a_schedules_criteria_pass_the_same_check_as_a_jobs(console):
+    data = {
+        "name": "nightly",
+        "enabled": "on",
+        "interval_seconds": "3600",
+        "cron": "",
+        "source_types": '["website"]',
+        "urls": '["ftp://files.example/"]',
+        "keywords": "[]",
+        "filters": "{}",
+        "max_results": "5000",
+        "industry": "",
+        "geography": "",
+        "search_query": "",
+    }
+    response = console.post(reverse("admin:jobs_scrapeschedule_add"), data)
+    errors = response.context["adminform"].form.errors
+    assert errors["urls"] == ["ftp://files.example/: Enter a valid URL."]
+    assert "less than or equal to 1000" in errors["max_results"][0]
+    assert not ScrapeSchedule.objects.exists()
+    ok = console.post(
+        reverse("admin:jobs_scrapeschedule_add"),
+        {**data, "urls": '["https://harbour.example/"]', "max_results": "50"},
+    )
+    assert ok.status_code == 302 and ScrapeSchedule.objects.get().urls == ["https://harbour.example/"]

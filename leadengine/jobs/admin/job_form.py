@@ -84,41 +84,50 @@ class JobCriteriaForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        data = self.api_data()
-        serializer = ScrapeJobCreateSerializer(data=data)
-        if serializer.is_valid():
-            self.criteria = dict(serializer.validated_data)
-        else:
-            for name, detail in serializer.errors.items():
-                self._add_api_error(name, detail, data.get(name))
+        criteria = validated_criteria(self, self.api_data(), FILTER_FIELDS)
+        if criteria is not None:
+            self.criteria = criteria
         return cleaned
 
-    def _add_api_error(self, name: str, detail, value) -> None:
+
+def validated_criteria(form: forms.Form, data: dict[str, Any], filter_fields: dict[str, str]) -> dict | None:
+    """`data` checked by the API's create serializer: the criteria, or None with its errors put on `form`.
+
+    Errors go to the form field of the same name (to `filter_fields`' field for a filter key), else
+    above the form; a list item's error names the item. A field whose own check already failed keeps
+    its own message.
+    """
+    serializer = ScrapeJobCreateSerializer(data=data)
+    if serializer.is_valid():
+        return dict(serializer.validated_data)
+    for name, detail in serializer.errors.items():
         if name == "filters" and isinstance(detail, dict):
             for key, messages in detail.items():
-                field = next((f for f, k in FILTER_FIELDS.items() if k == key), None)
-                self._add(
-                    field, [f"{key}: {m}" for m in _flat(messages)] if field is None else _flat(messages)
-                )
-            return
-        if isinstance(detail, dict):
-            # A list field: errors by item index. Name the item: blank lines are not counted.
-            messages = []
-            for index, item_messages in detail.items():
-                item = value[index] if isinstance(value, list) and index < len(value) else index
-                messages += [f"{item}: {m}" for m in dict.fromkeys(_flat(item_messages))]
+                field = next((f for f, k in filter_fields.items() if k == key), None)
+                _add(form, field, _flat(messages) if field else [f"{key}: {m}" for m in _flat(messages)])
+            continue
+        messages = _item_messages(detail, data.get(name)) if isinstance(detail, dict) else _flat(detail)
+        if name in form.fields:
+            _add(form, name, messages)
         else:
-            messages = _flat(detail)
-        field = name if name in self.fields else None
-        self._add(
-            field, messages if field or name == "non_field_errors" else [f"{name}: {m}" for m in messages]
-        )
+            _add(form, None, messages if name == "non_field_errors" else [f"{name}: {m}" for m in messages])
+    return None
 
-    def _add(self, field: str | None, messages: list[str]) -> None:
-        if field and field in self.errors:
-            return  # the form field's own check already said what is wrong
-        for message in messages:
-            self.add_error(field, message)
+
+def _item_messages(detail: dict, value) -> list[str]:
+    """A list field's errors by item index, each naming its item (blank lines are not counted)."""
+    messages = []
+    for index, item_messages in detail.items():
+        item = value[index] if isinstance(value, list) and index < len(value) else index
+        messages += [f"{item}: {m}" for m in dict.fromkeys(_flat(item_messages))]
+    return messages
+
+
+def _add(form: forms.Form, field: str | None, messages: list[str]) -> None:
+    if field and field in form.errors:
+        return  # the form field's own check already said what is wrong
+    for message in messages:
+        form.add_error(field, message)
 
 
 def _flat(detail) -> list[str]:

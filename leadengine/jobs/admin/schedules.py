@@ -1,4 +1,8 @@
-"""Schedules in the admin: criteria run every N seconds or on a cron expression, saved by `schedules`."""
+"""Schedules in the admin: criteria run every N seconds or on a cron expression, saved by `schedules`.
+
+A schedule's criteria pass the same check as a job's in the API and the add-job form (the API's
+create serializer), so a schedule never keeps creating jobs the API would refuse.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.db.models import QuerySet
 
 from leadengine.jobs import schedules
 from leadengine.jobs.admin.base import DeletesThroughWriter, OwnedAdmin
+from leadengine.jobs.admin.job_form import validated_criteria
 from leadengine.jobs.models import ScrapeSchedule
 
 
@@ -35,6 +40,10 @@ class ScrapeScheduleForm(forms.ModelForm):
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from None
         if not cleaned.get("source_types"):
             self.add_error("source_types", 'Give the sources to run, e.g. ["website"].')
+        criteria = {
+            name: cleaned[name] for name in ScrapeSchedule.CRITERIA_FIELDS if cleaned.get(name) is not None
+        }
+        validated_criteria(self, criteria, {})
         return cleaned
 
 
