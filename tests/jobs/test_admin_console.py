@@ -213,7 +213,8 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     assert services.job_mark_retrying(job.id, error="ConnectError: provider down")
     claimed = services.job_claim(job.id)
     SourceRun.objects.create(job=job, source="website", leads=4, seconds=2.5, error="")
-    assert services.job_complete(claimed, warnings=[])
+    warnings = ["website: https://harbour.example/x: 404", "google: quota reached"]
+    assert services.job_complete(claimed, warnings=warnings)
     first, second = JobAttempt.objects.filter(job=job).order_by("started_at")
     assert (first.number, first.outcome, first.error) == (
         1,
@@ -225,7 +226,10 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     assert (second.number, second.outcome) == (2, AttemptOutcome.COMPLETED) and second.finished_at
     page = console.get(reverse("admin:jobs_scrapejob_change", args=[job.id])).content.decode()
     assert "ConnectError: provider down" in page and "failed, will retry" in page and "between " in page
-    assert '<td class="le-error">-</td>' in page and "2.5s" in page
+    run_row = " ".join(page.split('<tr class="le-source-run">')[1].split("</tr>")[0].split())
+    # source, attempt, leads, warnings of that source, duration, finished, error
+    assert run_row.startswith("<td>website</td> <td>2</td> <td>4</td> <td>1</td> <td>2.5s</td>"), run_row
+    assert run_row.endswith('<td class="le-error">-</td>')
     assert "<th>Search query</th><td>solar installers</td>" in page
     assert timezone.localtime(job.created_at).strftime("%Y-%m-%d %H:%M:%S") in page
 

@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
+from leadengine.jobs.models import ACTIVE_STATUSES, JobAttempt, JobStatus, ScrapeJob, SourceRun
 
 # Clipped so that the job list's columns fit a 1280 px screen; the full text is the cell's title.
 ERROR_CHARS = 30
@@ -96,6 +96,21 @@ def criteria_html(job: ScrapeJob) -> str:
         format_html("<tr><th>URLs</th><td><ul class='le-urls'>{}</ul></td></tr>", urls) if job.urls else ""
     )
     return format_html('<table class="le-criteria">{}{}</table>', rows, url_list)
+
+
+def source_run_rows(job: ScrapeJob, attempts: list[JobAttempt], runs: list[SourceRun]) -> list[dict]:
+    """The job's per-source runs, each with the attempt it belongs to (by time) and, for the latest
+    attempt, its warnings: the job keeps the latest attempt's warnings, each prefixed by its source."""
+    rows = []
+    latest = attempts[-1].number if attempts else None
+    for run in runs:
+        attempt = next((a for a in reversed(attempts) if a.started_at <= run.finished_at), None)
+        number = attempt.number if attempt else None
+        warnings = None
+        if number is not None and number == latest:
+            warnings = sum(1 for text in job.warnings if str(text).startswith(f"{run.source}: "))
+        rows.append({"run": run, "attempt": number, "warnings": warnings})
+    return rows
 
 
 def status_counts(jobs: QuerySet) -> dict[str, int]:

@@ -237,12 +237,14 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = self.get_object(request, unquote(object_id))
+        attempts = list(job.job_attempts.order_by("started_at"))
+        runs = list(job.source_runs.order_by("finished_at"))
         extra = {
             **(extra_context or {}),
             **JOB_REFRESH,
             "job_buttons": self.buttons(request, job),
-            "job_attempts": list(job.job_attempts.order_by("started_at")),
-            "source_runs": list(job.source_runs.order_by("finished_at")),
+            "job_attempts": attempts,
+            "source_runs": show.source_run_rows(job, attempts, runs),
         }
         return super().change_view(request, object_id, form_url, extra)
 
