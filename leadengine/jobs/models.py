@@ -1,9 +1,9 @@
 """ScrapeJob (what was asked, and how it went), RawLead (what was found), and the operations' rows.
 
-Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob, RawLead and
-JobAttempt `services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
-`workers`. Everyone else reads (shared reads are in `selectors`). The models hold fields, constraints
-and small read helpers.
+Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob and RawLead
+`services`, JobAttempt `attempts`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun
+`outcomes`, WorkerHeartbeat `workers`. Everyone else reads (shared reads are in `selectors`). The
+models hold fields, constraints and small read helpers.
 """
 
 import uuid
@@ -119,6 +119,15 @@ class ScrapeJob(JobCriteria):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
+    @property
+    def expected_leads(self) -> int:
+        """How many leads the job may find: a lead per URL from the website source, up to max_results
+        (capped by SCRAPE_MAX_RESULTS_CAP) from each other source."""
+        limit = min(self.max_results, settings.SCRAPE_MAX_RESULTS_CAP)
+        others = len([name for name in self.source_types if name != "website"])
+        website = min(len(self.urls), limit) if "website" in self.source_types else 0
+        return max(1, website + others * limit)
+
 
 class AttemptOutcome(models.TextChoices):
     RUNNING = "running"
@@ -133,7 +142,7 @@ class AttemptOutcome(models.TextChoices):
 class JobAttempt(models.Model):
     """One run of a job by a worker: when it started and ended, how, and when the next retry is due.
 
-    Written only by `services`, on claim and on every end of a run.
+    Written only by `attempts` (called by `services` on claim and on every end of a run).
     """
 
     job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="job_attempts")
@@ -147,7 +156,7 @@ class JobAttempt(models.Model):
     retry_by = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["started_at"]
+        ordering = ["started_at", "id"]
         indexes = [models.Index(fields=["job", "started_at"], name="attempt_job_started")]
 
     def __str__(self) -> str:

@@ -1,12 +1,11 @@
-"""The only code that writes ScrapeJob, JobAttempt and RawLead rows: every change of a job or a lead is
-a function here.
+"""The only code that writes ScrapeJob and RawLead rows: every change of a job or a lead is a function here.
 
 Jobs are created, sent, claimed, beat, completed, failed, released, cancelled, retried, requeued and
-purged here, and each run of a job is kept as a JobAttempt; leads are saved in batches (the SQL is in
-`lead_insert`), merged by enrichment jobs and purged with their jobs. Every status change is one
-conditional UPDATE from an allowed set of previous statuses, so two workers, or a worker and a person
-in the admin, can race without harm: the loser updates zero rows and knows it lost. Sending a job to
-the broker (`messaging`) happens after the commit that made it sendable.
+purged here (each run of a job is kept by `attempts`, in the same transaction); leads are saved in
+batches (the SQL is in `lead_insert`), merged by enrichment jobs and purged with their jobs. Every
+status change is one conditional UPDATE from an allowed set of previous statuses, so two workers, or a
+worker and a person in the admin, can race without harm: the loser updates zero rows and knows it
+lost. Sending a job to the broker (`messaging`) happens after the commit that made it sendable.
 """
 
 from __future__ import annotations
@@ -25,12 +24,11 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from leadengine.jobs import enrichment, lead_insert, messaging
+from leadengine.jobs import attempts, enrichment, lead_insert, messaging
 from leadengine.jobs.models import (
     ACTIVE_STATUSES,
     FINISHED_STATUSES,
     AttemptOutcome,
-    JobAttempt,
     JobStatus,
     RawLead,
     ScrapeJob,
@@ -55,25 +53,6 @@ class JobStopped(Exception):
 
 def max_attempts() -> int:
     return settings.JOB_MAX_RETRIES + 1
-
-
-def _attempt_end(job_id: UUID | str, outcome: str, *, error: str = "", **extra) -> int:
-    """Close the job's open attempt (if any) with its outcome."""
-    return JobAttempt.objects.filter(job_id=job_id, finished_at__isnull=True).update(
-        finished_at=timezone.now(), outcome=outcome, error=error[:2000], **extra
-    )
-
-
-def retry_window(attempt: int, now: datetime) -> tuple[datetime, datetime]:
-    """When Dramatiq runs the retry after failed attempt number `attempt` (1 for the first run).
-
-    Its Retries middleware waits JOB_MIN_BACKOFF * 2**retries ms with jitter up to twice that,
-    brought back to 50-100% of JOB_MAX_BACKOFF past the cap: a window, not an instant.
-    """
-    base = settings.JOB_MIN_BACKOFF * 2 ** max(0, attempt - 1)
-    cap = settings.JOB_MAX_BACKOFF
-    earliest, latest = (base, 2 * base) if 2 * base <= cap else (min(base, cap // 2), cap)
-    return now + timedelta(milliseconds=earliest), now + timedelta(milliseconds=latest)
 
 
 # Creating and sending
@@ -130,33 +109,27 @@ def job_claim(job_id: UUID | str) -> ScrapeJob | None:
         status=JobStatus.RUNNING, heartbeat_at__lt=stale, attempts__lt=max_attempts()
     )
     with transaction.atomic():
-        claimed = _claim_update(claimable, job_id, now)
+        claimed = ScrapeJob.objects.filter(claimable, id=job_id).update(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            completed_at=None,
+            attempts=F("attempts") + 1,
+            # Counters start again: leads saved by an interrupted attempt are recognised as this
+            # job's own when they are found again, so the totals end as an undisturbed run's.
+            total_found=0,
+            total_processed=0,
+            total_duplicates=0,
+            pages_done=0,
+            pages_planned=0,
+            progress=0,
+            warnings=[],
+        )
         if not claimed:
             return None
         job = ScrapeJob.objects.get(id=job_id)
-        # A stale running job's attempt ended with its worker.
-        _attempt_end(job.id, AttemptOutcome.INTERRUPTED, error="The worker stopped responding.")
-        JobAttempt.objects.create(job=job, number=job.attempts, started_at=now)
+        attempts.start(job, now)
     return job
-
-
-def _claim_update(claimable: Q, job_id: UUID | str, now: datetime) -> int:
-    return ScrapeJob.objects.filter(claimable, id=job_id).update(
-        status=JobStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        completed_at=None,
-        attempts=F("attempts") + 1,
-        # Counters start again: leads saved by an interrupted attempt are recognised as this
-        # job's own when they are found again, so the totals end as an undisturbed run's.
-        total_found=0,
-        total_processed=0,
-        total_duplicates=0,
-        pages_done=0,
-        pages_planned=0,
-        progress=0,
-        warnings=[],
-    )
 
 
 @dataclass(frozen=True)
@@ -227,14 +200,6 @@ def leads_merge_enrichment(job: ScrapeJob, found: list[Lead]) -> int:
     return changed
 
 
-def expected_leads(job: ScrapeJob) -> int:
-    """How many leads the job may find: a website lead per URL, up to max_results from each other source."""
-    limit = min(job.max_results, settings.SCRAPE_MAX_RESULTS_CAP)
-    others = len([name for name in job.source_types if name != "website"])
-    website = min(len(job.urls), limit) if "website" in job.source_types else 0
-    return max(1, website + others * limit)
-
-
 def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> None:
     """Record that the worker is alive, with its progress. Raises JobStopped when it should stop.
 
@@ -245,7 +210,7 @@ def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> Non
     """
     pages_pct = 100 * pages_done // pages_planned if pages_planned else 0
     # +1 on both sides: a job that has found nothing yet is not at 0 when its pages are all done.
-    leads_pct = (F("total_found") + 1) * 100 / Value(expected_leads(job) + 1)
+    leads_pct = (F("total_found") + 1) * 100 / Value(job.expected_leads + 1)
     reading = Least(Value(99), Value(pages_pct), leads_pct)
     updated = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
         heartbeat_at=timezone.now(),
@@ -272,7 +237,7 @@ def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pa
             traceback="",
         )
         if completed:
-            _attempt_end(job.id, AttemptOutcome.COMPLETED)
+            attempts.end(job.id, AttemptOutcome.COMPLETED)
     return bool(completed)
 
 
@@ -283,11 +248,7 @@ def job_mark_retrying(job_id: UUID | str, *, error: str) -> bool:
             status=JobStatus.RETRYING, error=error, heartbeat_at=None
         )
         if marked:
-            attempt = ScrapeJob.objects.values_list("attempts", flat=True).get(id=job_id)
-            retry_from, retry_by = retry_window(attempt, timezone.now())
-            _attempt_end(
-                job_id, AttemptOutcome.RETRYING, error=error, retry_from=retry_from, retry_by=retry_by
-            )
+            attempts.retrying(job_id, error)
     return bool(marked)
 
 
@@ -306,7 +267,7 @@ def job_fail(
     with transaction.atomic():
         failed = ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES).update(**changes)
         if failed:
-            _attempt_end(job_id, AttemptOutcome.FAILED, error=error)
+            attempts.end(job_id, AttemptOutcome.FAILED, error=error)
     return bool(failed)
 
 
@@ -320,7 +281,7 @@ def job_release(job: ScrapeJob) -> bool:
             status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None, attempts=F("attempts") - 1
         )
         if released:
-            _attempt_end(job.id, AttemptOutcome.RELEASED)
+            attempts.end(job.id, AttemptOutcome.RELEASED)
             transaction.on_commit(partial(job_dispatch, job.id))
     return bool(released)
 
@@ -335,7 +296,7 @@ def job_cancel(job: ScrapeJob) -> None:
             status=JobStatus.CANCELLED, completed_at=timezone.now()
         )
         if cancelled:
-            _attempt_end(job.id, AttemptOutcome.CANCELLED)
+            attempts.end(job.id, AttemptOutcome.CANCELLED)
     if not cancelled:
         raise InvalidTransition(f"A {job.status} job cannot be cancelled.")
     log.info("job %s cancelled", job.id, extra={"job_id": str(job.id), "event": "cancelled"})
@@ -398,15 +359,15 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
             .filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
             .values_list("id", "attempts")[:limit]
         )
-        for job_id, attempts in dead:
-            if attempts >= max_attempts():
-                message = f"The worker stopped responding; gave up after {attempts} attempts."
+        for job_id, tries in dead:
+            if tries >= max_attempts():
+                message = f"The worker stopped responding; gave up after {tries} attempts."
                 failed += job_fail(job_id, error=message)
                 continue
             ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
                 status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None
             )
-            _attempt_end(job_id, AttemptOutcome.INTERRUPTED, error="The worker stopped responding.")
+            attempts.end(job_id, AttemptOutcome.INTERRUPTED, error=attempts.WORKER_GONE)
             requeued += job_dispatch(job_id)
     with transaction.atomic():
         unsent = list(
@@ -425,9 +386,7 @@ def jobs_resend_unfinished() -> int:
     """Embedded mode: the in-memory queue died with the previous process; queue its unfinished jobs
     again and send them. Returns how many were sent."""
     running = ScrapeJob.objects.filter(status=JobStatus.RUNNING)
-    JobAttempt.objects.filter(job__in=running, finished_at__isnull=True).update(
-        finished_at=timezone.now(), outcome=AttemptOutcome.INTERRUPTED, error="The previous process stopped."
-    )
+    attempts.interrupt(running, "The previous process stopped.")
     running.update(status=JobStatus.QUEUED, heartbeat_at=None)
     ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
     queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True)

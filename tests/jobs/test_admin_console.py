@@ -215,7 +215,7 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     SourceRun.objects.create(job=job, source="website", leads=4, seconds=2.5, error="")
     warnings = ["website: https://harbour.example/x: 404", "google: quota reached"]
     assert services.job_complete(claimed, warnings=warnings)
-    first, second = JobAttempt.objects.filter(job=job).order_by("started_at")
+    first, second = JobAttempt.objects.filter(job=job).order_by("started_at", "id")
     assert (first.number, first.outcome, first.error) == (
         1,
         AttemptOutcome.RETRYING,
@@ -287,3 +287,22 @@ def test_a_schedules_criteria_pass_the_same_check_as_a_jobs(console):
         {**data, "urls": '["https://harbour.example/"]', "max_results": "50"},
     )
     assert ok.status_code == 302 and ScrapeSchedule.objects.get().urls == ["https://harbour.example/"]
+
+
+def test_attempts_record_a_dead_worker_a_shutdown_and_a_cancel(staff, settings):
+    job = make_job(staff, status=JobStatus.QUEUED, error="")
+    services.job_claim(job.id)
+    ScrapeJob.objects.filter(id=job.id).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    claimed = services.job_claim(job.id)  # a redelivered message takes the dead worker's job
+    assert services.job_release(claimed)
+    claimed = services.job_claim(job.id)
+    services.job_cancel(claimed)
+    outcomes = list(
+        JobAttempt.objects.filter(job=job).order_by("started_at", "id").values_list("number", "outcome")
+    )
+    assert outcomes == [
+        (1, AttemptOutcome.INTERRUPTED),
+        (2, AttemptOutcome.RELEASED),
+        (2, AttemptOutcome.CANCELLED),
+    ]
+    assert not JobAttempt.objects.filter(job=job, finished_at__isnull=True).exists()

@@ -237,7 +237,7 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = self.get_object(request, unquote(object_id))
-        attempts = list(job.job_attempts.order_by("started_at"))
+        attempts = list(job.job_attempts.order_by("started_at", "id"))
         runs = list(job.source_runs.order_by("finished_at"))
         extra = {
             **(extra_context or {}),
