@@ -16,6 +16,7 @@ from uuid import UUID
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect, JsonResponse
@@ -35,6 +36,7 @@ from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
 JOB_REFRESH = refreshing(ACTIVE_STATUSES)
 LIVE_SECONDS = 3
 LIVE_MAX_ROWS = 200
+LIVE_COUNTS_SECONDS = 10
 REFUSALS = (services.InvalidTransition, services.ActiveJobLimitExceeded)
 
 
@@ -311,7 +313,14 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
             except ValueError:
                 continue
         rows = self.get_queryset(request).filter(id__in=ids) if ids else []
-        counts = show.status_counts(self.get_queryset(request))
+        # Every open list polls: the counts (a GROUP BY over all the jobs in view) are shared for a
+        # few seconds per scope, the rows (primary-key lookups) are read fresh.
+        scope = "all" if request.user.is_superuser else request.user.pk
+        counts = cache.get_or_set(
+            f"leadengine:admin-job-counts:{scope}",
+            lambda: show.status_counts(self.get_queryset(request)),
+            LIVE_COUNTS_SECONDS,
+        )
         return JsonResponse({"jobs": [show.live_row(job) for job in rows], "counts": counts})
 
     # Columns and fields.
