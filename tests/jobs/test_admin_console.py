@@ -306,3 +306,17 @@ def test_attempts_record_a_dead_worker_a_shutdown_and_a_cancel(staff, settings):
         (2, AttemptOutcome.CANCELLED),
     ]
     assert not JobAttempt.objects.filter(job=job, finished_at__isnull=True).exists()
+
+
+def test_text_from_the_open_web_is_escaped_on_the_list_the_page_and_the_confirmation(console, staff):
+    hostile = "<img src=x onerror=alert(1)>"
+    job = make_job(staff, search_query=hostile, keywords=[hostile], error=hostile)
+    JobAttempt.objects.create(job=job, number=1, outcome=AttemptOutcome.FAILED, error=hostile)
+    SourceRun.objects.create(job=job, source="website", error=hostile)
+    for url in [
+        LIST,
+        reverse("admin:jobs_scrapejob_change", args=[job.id]),
+        reverse("admin:jobs_scrapejob_retry", args=[job.id]),
+    ]:
+        html = console.get(url).content.decode()
+        assert hostile not in html and "&lt;img src=x onerror=alert(1)&gt;" in html, url
