@@ -211,6 +211,8 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     claimed = services.job_claim(job.id)
     before = timezone.now()
     assert services.job_mark_retrying(job.id, error="ConnectError: provider down")
+    waiting = console.get(reverse("admin:jobs_scrapejob_change", args=[job.id])).content.decode()
+    assert "between " in waiting and "failed, will retry" in waiting
     claimed = services.job_claim(job.id)
     SourceRun.objects.create(job=job, source="website", leads=4, seconds=2.5, error="")
     warnings = ["website: https://harbour.example/x: 404", "google: quota reached"]
@@ -225,7 +227,8 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     assert first.retry_by <= before + timedelta(seconds=21)
     assert (second.number, second.outcome) == (2, AttemptOutcome.COMPLETED) and second.finished_at
     page = console.get(reverse("admin:jobs_scrapejob_change", args=[job.id])).content.decode()
-    assert "ConnectError: provider down" in page and "failed, will retry" in page and "between " in page
+    assert "ConnectError: provider down" in page and "failed, will retry" in page
+    assert "retried" in page and "between " not in page
     run_row = " ".join(page.split('<tr class="le-source-run">')[1].split("</tr>")[0].split())
     # source, attempt, leads, warnings of that source, duration, finished, error
     assert run_row.startswith("<td>website</td> <td>2</td> <td>4</td> <td>1</td> <td>2.5s</td>"), run_row
@@ -320,3 +323,12 @@ def test_text_from_the_open_web_is_escaped_on_the_list_the_page_and_the_confirma
     ]:
         html = console.get(url).content.decode()
         assert hostile not in html and "&lt;img src=x onerror=alert(1)&gt;" in html, url
+
+
+def test_a_retry_that_will_not_come_says_so(console, staff):
+    job = make_job(staff, status=JobStatus.QUEUED, error="")
+    services.job_claim(job.id)
+    services.job_mark_retrying(job.id, error="ConnectError: provider down")
+    services.job_cancel(ScrapeJob.objects.get(id=job.id))
+    page = console.get(reverse("admin:jobs_scrapejob_change", args=[job.id])).content.decode()
+    assert "not retried: the job is cancelled" in page and "between " not in page
