@@ -103,7 +103,8 @@ class ScrapeJob(JobCriteria):
         ]
 
     def __str__(self) -> str:
-        return f"{self.query_summary or 'job'} ({self.status})"
+        what = self.query_summary or ", ".join(self.keywords) or ", ".join(self.urls[:1]) or "job"
+        return f"{what[:100]} ({self.status})"
 
     @property
     def query_summary(self) -> str:
