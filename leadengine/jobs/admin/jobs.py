@@ -4,7 +4,8 @@ retry or cancel from a job's page after a confirmation, read its attempts and pe
 Jobs change only through `services`: the add form calls `job_create`, the buttons and list actions
 call `job_retry` and `job_cancel`; a job's page is read-only. Plain admin URLs and one confirmation
 template carry the buttons: each view starts from `get_queryset`, so tenancy holds for them as for
-the lists (django-object-actions' views fetch the object from the model's default manager instead).
+the lists. (django-object-actions' views fetch the object from the model's default manager, check
+staff status only, and act on GET by default: each action would have to redo all three.)
 """
 
 from __future__ import annotations
