@@ -1,10 +1,11 @@
 """ScrapeJob (what was asked, and how it went), RawLead (what was found), and the operations' rows.
 
 Each model has exactly one module that writes its rows, named in its docstring: ScrapeJob and RawLead
-`services`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun `outcomes`, WorkerHeartbeat
-`workers`. Everyone else reads (shared reads are in `selectors`). Deletes follow the foreign keys'
-on_delete (a job's leads and source runs go with it, links to a deleted job or schedule are cleared):
-the database's doing, not a second writer. The models hold fields, constraints and small read helpers.
+`services`, JobAttempt `attempts`, LeadExport `exports`, ScrapeSchedule `schedules`, SourceRun
+`outcomes`, WorkerHeartbeat `workers`. Everyone else reads (shared reads are in `selectors`). Deletes follow
+the foreign keys' on_delete (a job's leads, attempts and source runs go with it, links to a deleted job or
+schedule are cleared): the database's doing, not a second writer. The models hold fields, constraints and
+small read helpers.
 """
 
 import uuid
@@ -104,7 +105,8 @@ class ScrapeJob(JobCriteria):
         ]
 
     def __str__(self) -> str:
-        return f"{self.query_summary or 'job'} ({self.status})"
+        what = self.query_summary or ", ".join(self.keywords) or ", ".join(self.urls[:1]) or "job"
+        return f"{what[:100]} ({self.status})"
 
     @property
     def query_summary(self) -> str:
@@ -119,6 +121,49 @@ class ScrapeJob(JobCriteria):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def expected_leads(self) -> int:
+        """How many leads the job may find: a lead per URL from the website source, up to max_results
+        (capped by SCRAPE_MAX_RESULTS_CAP) from each other source."""
+        limit = min(self.max_results, settings.SCRAPE_MAX_RESULTS_CAP)
+        others = len([name for name in self.source_types if name != "website"])
+        website = min(len(self.urls), limit) if "website" in self.source_types else 0
+        return max(1, website + others * limit)
+
+
+class AttemptOutcome(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    RETRYING = "retrying", "failed, will retry"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    RELEASED = "released", "handed back at shutdown"
+    INTERRUPTED = "interrupted", "worker stopped responding"
+
+
+class JobAttempt(models.Model):
+    """One run of a job by a worker: when it started and ended, how, and when the next retry is due.
+
+    Written only by `attempts` (called by `services` on claim and on every end of a run).
+    """
+
+    job = models.ForeignKey(ScrapeJob, on_delete=models.CASCADE, related_name="job_attempts")
+    number = models.PositiveSmallIntegerField(help_text="The job's attempts counter when this run started.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.RUNNING)
+    error = models.TextField(blank=True)
+    # Dramatiq's backoff has jitter: the retry is due somewhere in this window.
+    retry_from = models.DateTimeField(null=True, blank=True)
+    retry_by = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["job", "started_at"], name="attempt_job_started")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} ({self.outcome})"
 
 
 class RawLead(models.Model):

@@ -1,11 +1,11 @@
 """The only code that writes ScrapeJob and RawLead rows: every change of a job or a lead is a function here.
 
 Jobs are created, sent, claimed, beat, completed, failed, released, cancelled, retried, requeued and
-purged here; leads are saved in batches (the SQL is in `lead_insert`), merged by enrichment jobs and
-purged with their jobs. Every status change is one conditional UPDATE from an allowed set of previous
-statuses, so two workers, or a worker and a person in the admin, can race without harm: the loser
-updates zero rows and knows it lost. Sending a job to the broker (`messaging`) happens after the
-commit that made it sendable.
+purged here (each run of a job is kept by `attempts`, in the same transaction); leads are saved in
+batches (the SQL is in `lead_insert`), merged by enrichment jobs and purged with their jobs. Every
+status change is one conditional UPDATE from an allowed set of previous statuses, so two workers, or a
+worker and a person in the admin, can race without harm: the loser updates zero rows and knows it
+lost. Sending a job to the broker (`messaging`) happens after the commit that made it sendable.
 """
 
 from __future__ import annotations
@@ -20,11 +20,19 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from leadengine.jobs import enrichment, lead_insert, messaging
-from leadengine.jobs.models import ACTIVE_STATUSES, FINISHED_STATUSES, JobStatus, RawLead, ScrapeJob
+from leadengine.jobs import attempts, enrichment, lead_insert, messaging
+from leadengine.jobs.models import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    AttemptOutcome,
+    JobStatus,
+    RawLead,
+    ScrapeJob,
+)
 from scraping.normalize import identity
 from scraping.types import Lead
 
@@ -100,25 +108,28 @@ def job_claim(job_id: UUID | str) -> ScrapeJob | None:
     claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]) | Q(
         status=JobStatus.RUNNING, heartbeat_at__lt=stale, attempts__lt=max_attempts()
     )
-    claimed = ScrapeJob.objects.filter(claimable, id=job_id).update(
-        status=JobStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        completed_at=None,
-        attempts=F("attempts") + 1,
-        # Counters start again: leads saved by an interrupted attempt are recognised as this
-        # job's own when they are found again, so the totals end as an undisturbed run's.
-        total_found=0,
-        total_processed=0,
-        total_duplicates=0,
-        pages_done=0,
-        pages_planned=0,
-        progress=0,
-        warnings=[],
-    )
-    if not claimed:
-        return None
-    return ScrapeJob.objects.get(id=job_id)
+    with transaction.atomic():
+        claimed = ScrapeJob.objects.filter(claimable, id=job_id).update(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            completed_at=None,
+            attempts=F("attempts") + 1,
+            # Counters start again: leads saved by an interrupted attempt are recognised as this
+            # job's own when they are found again, so the totals end as an undisturbed run's.
+            total_found=0,
+            total_processed=0,
+            total_duplicates=0,
+            pages_done=0,
+            pages_planned=0,
+            progress=0,
+            warnings=[],
+        )
+        if not claimed:
+            return None
+        job = ScrapeJob.objects.get(id=job_id)
+        attempts.start(job, now)
+    return job
 
 
 @dataclass(frozen=True)
@@ -190,10 +201,22 @@ def leads_merge_enrichment(job: ScrapeJob, found: list[Lead]) -> int:
 
 
 def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> None:
-    """Record that the worker is alive, with its progress. Raises JobStopped when it should stop."""
-    progress = min(99, int(100 * pages_done / pages_planned)) if pages_planned else 0
+    """Record that the worker is alive, with its progress. Raises JobStopped when it should stop.
+
+    Sources plan pages as they discover them (a search, then the sites it found), so pages done over
+    pages planned alone reads 100% after the first page and falls back when the plan grows. Progress
+    is therefore the lesser of that ratio and of the leads found over the leads the job may find,
+    kept below 100 until the job completes, and raised in the UPDATE itself (GREATEST): never lowered.
+    """
+    pages_pct = 100 * pages_done // pages_planned if pages_planned else 0
+    # +1 on both sides: a job that has found nothing yet is not at 0 when its pages are all done.
+    leads_pct = (F("total_found") + 1) * 100 / Value(job.expected_leads + 1)
+    reading = Least(Value(99), Value(pages_pct), leads_pct)
     updated = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
-        heartbeat_at=timezone.now(), pages_done=pages_done, pages_planned=pages_planned, progress=progress
+        heartbeat_at=timezone.now(),
+        pages_done=pages_done,
+        pages_planned=Greatest(F("pages_planned"), Value(pages_planned)),
+        progress=Greatest(F("progress"), reading),
     )
     if not updated:
         raise JobStopped(job.id)
@@ -201,8 +224,8 @@ def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> Non
 
 def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pages_planned: int = 0) -> bool:
     now = timezone.now()
-    return bool(
-        ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+    with transaction.atomic():
+        completed = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
             status=JobStatus.COMPLETED,
             completed_at=now,
             heartbeat_at=now,
@@ -213,16 +236,20 @@ def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pa
             error="",
             traceback="",
         )
-    )
+        if completed:
+            attempts.end(job.id, AttemptOutcome.COMPLETED)
+    return bool(completed)
 
 
 def job_mark_retrying(job_id: UUID | str, *, error: str) -> bool:
     """The attempt failed and Dramatiq will run the job again after a backoff."""
-    return bool(
-        ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
+    with transaction.atomic():
+        marked = ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
             status=JobStatus.RETRYING, error=error, heartbeat_at=None
         )
-    )
+        if marked:
+            attempts.retrying(job_id, error)
+    return bool(marked)
 
 
 def job_fail(
@@ -237,7 +264,11 @@ def job_fail(
     }
     if warnings is not None:
         changes["warnings"] = warnings
-    return bool(ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES).update(**changes))
+    with transaction.atomic():
+        failed = ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES).update(**changes)
+        if failed:
+            attempts.end(job_id, AttemptOutcome.FAILED, error=error)
+    return bool(failed)
 
 
 def job_release(job: ScrapeJob) -> bool:
@@ -250,6 +281,7 @@ def job_release(job: ScrapeJob) -> bool:
             status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None, attempts=F("attempts") - 1
         )
         if released:
+            attempts.end(job.id, AttemptOutcome.RELEASED)
             transaction.on_commit(partial(job_dispatch, job.id))
     return bool(released)
 
@@ -259,9 +291,12 @@ def job_release(job: ScrapeJob) -> bool:
 
 def job_cancel(job: ScrapeJob) -> None:
     """Cancel a queued or running job. A running job stops at its next batch, keeping what it saved."""
-    cancelled = ScrapeJob.objects.filter(id=job.id, status__in=ACTIVE_STATUSES).update(
-        status=JobStatus.CANCELLED, completed_at=timezone.now()
-    )
+    with transaction.atomic():
+        cancelled = ScrapeJob.objects.filter(id=job.id, status__in=ACTIVE_STATUSES).update(
+            status=JobStatus.CANCELLED, completed_at=timezone.now()
+        )
+        if cancelled:
+            attempts.end(job.id, AttemptOutcome.CANCELLED)
     if not cancelled:
         raise InvalidTransition(f"A {job.status} job cannot be cancelled.")
     log.info("job %s cancelled", job.id, extra={"job_id": str(job.id), "event": "cancelled"})
@@ -324,14 +359,15 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
             .filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
             .values_list("id", "attempts")[:limit]
         )
-        for job_id, attempts in dead:
-            if attempts >= max_attempts():
-                message = f"The worker stopped responding; gave up after {attempts} attempts."
+        for job_id, tries in dead:
+            if tries >= max_attempts():
+                message = f"The worker stopped responding; gave up after {tries} attempts."
                 failed += job_fail(job_id, error=message)
                 continue
             ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
                 status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None
             )
+            attempts.end(job_id, AttemptOutcome.INTERRUPTED, error=attempts.WORKER_GONE)
             requeued += job_dispatch(job_id)
     with transaction.atomic():
         unsent = list(
@@ -349,7 +385,9 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
 def jobs_resend_unfinished() -> int:
     """Embedded mode: the in-memory queue died with the previous process; queue its unfinished jobs
     again and send them. Returns how many were sent."""
-    ScrapeJob.objects.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, heartbeat_at=None)
+    running = ScrapeJob.objects.filter(status=JobStatus.RUNNING)
+    attempts.interrupt(running, "The previous process stopped.")
+    running.update(status=JobStatus.QUEUED, heartbeat_at=None)
     ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
     queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True)
     return sum(job_dispatch(job_id) for job_id in queued)

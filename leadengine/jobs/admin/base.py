@@ -1,5 +1,6 @@
-"""What the admin's pages share: source filters from the registry, self-refreshing change pages,
-actions that act for the owner of what is selected, and deletes through each model's writer."""
+"""What the admin's pages share: each person's own rows (OwnedAdmin), source filters from the registry,
+self-refreshing change pages, actions that act for the owner of what is selected, and deletes through
+each model's writer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.http import Http404
 
 from scraping.sources import source_names
 
@@ -17,6 +20,59 @@ REFRESH_SECONDS = 3
 def refreshing(statuses) -> dict:
     """Context for admin/jobs/refreshing_change_form.html: reload while the object has one of `statuses`."""
     return {"refresh_statuses": [str(status) for status in statuses], "refresh_seconds": REFRESH_SECONDS}
+
+
+class OwnerFilter(admin.SimpleListFilter):
+    """Superusers only: the rows of one owner. Choices are the staff and the API users by name."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        users = get_user_model().objects.order_by("username").values_list("pk", "username")[:500]
+        return [(str(pk), username) for pk, username in users]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(owner_id=self.value()) if self.value() else queryset
+
+
+class OwnedAdmin:
+    """Tenancy in the admin: staff who are not superusers see and act on their own rows only.
+
+    Lists, change pages, actions, counts and the admin's own JSON views all start from
+    `get_queryset`, which this narrows to the signed-in user's rows; another owner's page is a 404,
+    never a redirect that says it exists. Superusers see every row, with an owner column and filter.
+    """
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(owner_id=request.user.pk)
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404("No such row among yours.")
+        return found
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        return columns if request.user.is_superuser else [c for c in columns if c != "owner"]
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        return [*filters, OwnerFilter] if request.user.is_superuser else filters
+
+    def is_owner(self, request, obj) -> bool:
+        return obj is None or request.user.is_superuser or obj.owner_id == request.user.pk
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.is_owner(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.is_owner(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.is_owner(request, obj)
 
 
 class RegisteredSourceFilter(admin.SimpleListFilter):

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from leadengine.jobs import exports
-from leadengine.jobs.admin.base import DeletesThroughWriter, refreshing, selected_by_owner
+from leadengine.jobs.admin.base import DeletesThroughWriter, OwnedAdmin, refreshing, selected_by_owner
 from leadengine.jobs.models import ExportStatus, LeadExport
 
 
@@ -43,7 +43,7 @@ def export_leads_csv(model_admin, request, queryset: QuerySet):
 
 
 @admin.register(LeadExport)
-class LeadExportAdmin(DeletesThroughWriter, admin.ModelAdmin):
+class LeadExportAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     list_display = [
         "short_id",
         "status",
@@ -100,7 +100,8 @@ class LeadExportAdmin(DeletesThroughWriter, admin.ModelAdmin):
         return [download, *super().get_urls()]
 
     def download(self, request, export_id):
-        export = get_object_or_404(LeadExport, id=export_id, status=ExportStatus.COMPLETED)
+        # Someone else's export is a 404, as its page would be.
+        export = get_object_or_404(self.get_queryset(request), id=export_id, status=ExportStatus.COMPLETED)
         if not self.has_view_permission(request, export):
             raise Http404
         return exports.export_file_response(export)

@@ -1,24 +1,74 @@
-"""Jobs in the admin: browse them, follow one as it runs, retry or cancel, export or enrich their
-leads; the operations dashboard hangs off the jobs' pages.
+"""Jobs in the admin, a job console: add a job (or run one again), watch the list update itself,
+retry or cancel from a job's page after a confirmation, read its attempts and per-source runs.
 
-Everything scraped comes from the open web: it is shown through `format_html`, never marked safe.
+Jobs change only through `services`: the add form calls `job_create`, the buttons and list actions
+call `job_retry` and `job_cancel`; a job's page is read-only. Plain admin URLs and one confirmation
+template carry the buttons: each view starts from `get_queryset`, so tenancy holds for them as for
+the lists. (django-object-actions' views fetch the object from the model's default manager, check
+staff status only, and act on GET by default: each action would have to redo all three.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from leadengine.jobs import selectors, services
-from leadengine.jobs.admin.base import DeletesThroughWriter, RegisteredSourceFilter, refreshing
+from leadengine.jobs.admin import job_display as show
+from leadengine.jobs.admin.base import DeletesThroughWriter, OwnedAdmin, RegisteredSourceFilter, refreshing
 from leadengine.jobs.admin.dashboard import dashboard_view
 from leadengine.jobs.admin.exports import export_jobs_csv
+from leadengine.jobs.admin.job_form import JobCriteriaForm, initial_from
 from leadengine.jobs.admin.leads import enrich_jobs
-from leadengine.jobs.models import ACTIVE_STATUSES, ScrapeJob
+from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
 
 JOB_REFRESH = refreshing(ACTIVE_STATUSES)
+LIVE_SECONDS = 3
+LIVE_MAX_ROWS = 200
+LIVE_COUNTS_SECONDS = 10
+REFUSALS = (services.InvalidTransition, services.ActiveJobLimitExceeded)
+
+
+@dataclass(frozen=True)
+class JobAction:
+    name: str
+    label: str
+    question: str
+    statuses: tuple[str, ...]
+    done: str
+
+    def service(self) -> Callable[[ScrapeJob], None]:
+        return getattr(services, f"job_{self.name}")
+
+
+JOB_ACTIONS = {
+    "retry": JobAction(
+        "retry",
+        "Retry",
+        "Queue this job again, from the start?",
+        (JobStatus.FAILED, JobStatus.CANCELLED),
+        "queued again",
+    ),
+    "cancel": JobAction(
+        "cancel",
+        "Cancel",
+        "Cancel this job? A running job stops at its next batch and keeps the leads it saved.",
+        ACTIVE_STATUSES,
+        "cancelled",
+    ),
+}
 
 
 class SourceTypeFilter(RegisteredSourceFilter):
@@ -29,37 +79,31 @@ class SourceTypeFilter(RegisteredSourceFilter):
         return selectors.jobs_with_source(queryset, name)
 
 
-def progress_bar(job: ScrapeJob) -> str:
-    return format_html(
-        '<progress value="{}" max="100" title="{}%" style="width:6em"></progress> {}%',
-        job.progress,
-        job.progress,
-        job.progress,
-    )
-
-
 @admin.register(ScrapeJob)
-class ScrapeJobAdmin(DeletesThroughWriter, admin.ModelAdmin):
+class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     list_display = [
         "short_id",
-        "status",
+        "status_badge",
         "owner",
         "query",
-        "total_found",
-        "total_processed",
-        "total_duplicates",
+        "found",
+        "saved",
+        "dups",
         "progress_display",
-        "created_at",
+        "error_short",
+        "created",
         "duration_display",
     ]
     list_filter = ["status", SourceTypeFilter, "created_at"]
-    search_fields = ["=id", "search_query", "industry", "geography", "error"]
+    # `urls` is searched as its JSON text: a host or any part of a URL finds the job.
+    search_fields = ["=id", "search_query", "industry", "geography", "urls", "error"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = ["retry_jobs", "cancel_jobs", export_jobs_csv, enrich_jobs]
-    # Reloads itself while the job is queued or running (admin/jobs/refreshing_change_form.html).
-    change_form_template = "admin/jobs/refreshing_change_form.html"
+    change_list_template = "admin/jobs/scrapejob/console_change_list.html"
+    # Reloads itself while the job is queued or running.
+    change_form_template = "admin/jobs/scrapejob/job_change_form.html"
     readonly_fields = [
         "id",
         "owner",
@@ -67,38 +111,23 @@ class ScrapeJobAdmin(DeletesThroughWriter, admin.ModelAdmin):
         "progress_display",
         "leads_link",
         "attempts",
+        "criteria_display",
         "total_found",
         "total_processed",
         "total_duplicates",
-        "pages_done",
-        "pages_planned",
+        "pages_display",
         "error",
         "traceback_display",
         "warnings_display",
-        "created_at",
-        "started_at",
-        "completed_at",
-        "heartbeat_at",
-        "dispatched_at",
+        "created",
+        "started",
+        "completed",
+        "heartbeat",
+        "dispatched",
     ]
     fieldsets = [
         (None, {"fields": ["id", "owner", "status", "progress_display", "leads_link", "attempts"]}),
-        (
-            "Criteria",
-            {
-                "fields": [
-                    "industry",
-                    "geography",
-                    "keywords",
-                    "source_types",
-                    "search_query",
-                    "filters",
-                    "urls",
-                    "max_results",
-                    "enrich",
-                ]
-            },
-        ),
+        ("Criteria", {"fields": ["criteria_display"]}),
         (
             "Results",
             {
@@ -106,50 +135,263 @@ class ScrapeJobAdmin(DeletesThroughWriter, admin.ModelAdmin):
                     "total_found",
                     "total_processed",
                     "total_duplicates",
-                    "pages_done",
-                    "pages_planned",
+                    "pages_display",
                     "error",
                     "traceback_display",
                     "warnings_display",
                 ]
             },
         ),
-        ("Times", {"fields": ["created_at", "started_at", "completed_at", "heartbeat_at", "dispatched_at"]}),
+        ("Times", {"fields": ["created", "started", "completed", "heartbeat", "dispatched"]}),
+    ]
+    add_fieldsets = [
+        ("What to look for", {"fields": ["search_query", "industry", "geography", "keywords", "urls"]}),
+        ("How", {"fields": ["source_types", "company_size", "max_results", "enrich"]}),
     ]
 
-    def has_add_permission(self, request):
-        # Jobs are created through services (API, `manage.py scrape`) so that they are sent.
-        return False
+    class Media:
+        css = {"all": ["jobs/admin/job_console.css"]}
+        js = ["jobs/admin/job_console.js"]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **JOB_REFRESH})
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(lambda request: dashboard_view(request, self.admin_site))
-        return [path("dashboard/", view, name="jobs_dashboard"), *super().get_urls()]
+    # Permissions: the page is read-only; acting on a job needs the change permission and the job.
 
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_act_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("jobs.change_scrapejob") and self.is_owner(request, obj)
+
     def delete_rows(self, queryset: QuerySet) -> int:
         return services.jobs_delete(queryset)
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        dashboard = wrap(lambda request: dashboard_view(request, self.admin_site))
+        return [
+            path("dashboard/", dashboard, name="jobs_dashboard"),
+            path("live/", wrap(self.live_view), name="jobs_scrapejob_live"),
+            path(
+                "<path:object_id>/retry/",
+                wrap(self.action_view),
+                {"action": "retry"},
+                name="jobs_scrapejob_retry",
+            ),
+            path(
+                "<path:object_id>/cancel/",
+                wrap(self.action_view),
+                {"action": "cancel"},
+                name="jobs_scrapejob_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    # Adding a job, or running one again: the API's validation, the one service that creates jobs.
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = JobCriteriaForm(request.POST)
+            if form.is_valid():
+                try:
+                    job = services.job_create(owner=request.user, criteria=form.criteria)
+                except services.ActiveJobLimitExceeded as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    self.log_addition(request, job, [{"added": {}}])
+                    self.message_user(request, f"Job {str(job.id)[:8]} queued.", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:jobs_scrapejob_change", args=[job.id]))
+        else:
+            form = JobCriteriaForm(initial=self._initial(request))
+        adminform = helpers.AdminForm(form, self.add_fieldsets, {}, model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Run a job again" if request.GET.get("from") else "Add a scrape job",
+            "subtitle": None,
+            "adminform": adminform,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + adminform.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def _initial(self, request) -> dict:
+        source = request.GET.get("from")
+        if not source:
+            return {}
+        try:
+            UUID(source)
+        except ValueError:
+            return {}
+        # Someone else's job is a 404, as its page would be.
+        return initial_from(self.get_object(request, source))
+
+    # A job's page: buttons, attempts, per-source runs.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = self.get_object(request, unquote(object_id))
+        attempts = list(job.job_attempts.order_by("started_at", "id"))
+        runs = list(job.source_runs.order_by("finished_at"))
+        extra = {
+            **(extra_context or {}),
+            **JOB_REFRESH,
+            "job_buttons": self.buttons(request, job),
+            "job_attempts": attempts,
+            "source_runs": show.source_run_rows(job, attempts, runs),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def buttons(self, request, job: ScrapeJob) -> list[dict]:
+        buttons = []
+        if self.has_act_permission(request, job):
+            for action in JOB_ACTIONS.values():
+                if job.status in action.statuses:
+                    url = reverse(f"admin:jobs_scrapejob_{action.name}", args=[job.id])
+                    buttons.append({"name": action.name, "label": action.label, "url": url})
+        if self.has_add_permission(request):
+            url = reverse("admin:jobs_scrapejob_add") + f"?from={job.id}"
+            buttons.append({"name": "run-again", "label": "Run again", "url": url})
+        return buttons
+
+    def action_view(self, request, object_id, action):
+        job = self.get_object(request, unquote(object_id))
+        if not self.has_act_permission(request, job):
+            raise PermissionDenied
+        spec = JOB_ACTIONS[action]
+        change_url = reverse("admin:jobs_scrapejob_change", args=[job.id])
+        if request.method == "POST":
+            try:
+                spec.service()(job)
+            except REFUSALS as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                self.message_user(request, f"Job {str(job.id)[:8]} {spec.done}.", messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{spec.label} job {str(job.id)[:8]}?",
+            "opts": self.opts,
+            "job": job,
+            "job_query": show.query_text(job),
+            "action": spec,
+            "allowed": job.status in spec.statuses,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/jobs/scrapejob/confirm_action.html", context)
+
+    # The list's live rows: the visible active jobs, polled by jobs/admin/job_console.js.
+
+    def changelist_view(self, request, extra_context=None):
+        counts = show.status_counts(self.get_queryset(request))
+        extra = {
+            **(extra_context or {}),
+            "status_counts": list(counts.items()),
+            "live_url": reverse("admin:jobs_scrapejob_live"),
+            "live_ms": LIVE_SECONDS * 1000,
+            "active_statuses": " ".join(ACTIVE_STATUSES),
+            # The console's columns need the width: the app list stays one click away (breadcrumbs).
+            "is_nav_sidebar_enabled": False,
+        }
+        return super().changelist_view(request, extra)
+
+    def live_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ids = []
+        for value in request.GET.getlist("id")[:LIVE_MAX_ROWS]:
+            try:
+                ids.append(UUID(value))
+            except ValueError:
+                continue
+        rows = self.get_queryset(request).filter(id__in=ids) if ids else []
+        # Every open list polls: the counts (a GROUP BY over all the jobs in view) are shared for a
+        # few seconds per scope, the rows (primary-key lookups) are read fresh.
+        scope = "all" if request.user.is_superuser else request.user.pk
+        counts = cache.get_or_set(
+            f"leadengine:admin-job-counts:{scope}",
+            lambda: show.status_counts(self.get_queryset(request)),
+            LIVE_COUNTS_SECONDS,
+        )
+        return JsonResponse({"jobs": [show.live_row(job) for job in rows], "counts": counts})
+
+    # Columns and fields.
 
     @admin.display(description="id")
     def short_id(self, job):
         return str(job.id)[:8]
 
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, job):
+        return show.badge(job)
+
     @admin.display(description="query")
     def query(self, job):
-        return job.query_summary[:80]
+        text = show.query_text(job)
+        return format_html('<span title="{}">{}</span>', text, show.clipped(text, show.QUERY_CHARS))
+
+    @admin.display(description="found", ordering="total_found")
+    def found(self, job):
+        return job.total_found
+
+    @admin.display(description="new", ordering="total_processed")
+    def saved(self, job):
+        return job.total_processed
+
+    @admin.display(description="dup.", ordering="total_duplicates")
+    def dups(self, job):
+        return job.total_duplicates
 
     @admin.display(description="progress", ordering="progress")
     def progress_display(self, job):
-        return progress_bar(job)
+        return show.progress_bar(job)
+
+    @admin.display(description="error")
+    def error_short(self, job):
+        if not job.error:
+            return "-"
+        return format_html('<span title="{}">{}</span>', show.clipped(job.error, 300), show.error_line(job))
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, job):
+        return show.seconds(job.created_at)
+
+    @admin.display(description="started")
+    def started(self, job):
+        return show.seconds(job.started_at)
+
+    @admin.display(description="completed")
+    def completed(self, job):
+        return show.seconds(job.completed_at)
+
+    @admin.display(description="last heartbeat")
+    def heartbeat(self, job):
+        return show.seconds(job.heartbeat_at)
+
+    @admin.display(description="sent to the broker")
+    def dispatched(self, job):
+        return show.seconds(job.dispatched_at)
 
     @admin.display(description="duration")
     def duration_display(self, job):
-        duration = job.duration
-        return f"{duration.total_seconds():.1f}s" if duration else "-"
+        return show.duration_text(job)
+
+    @admin.display(description="criteria")
+    def criteria_display(self, job):
+        return show.criteria_html(job)
+
+    @admin.display(description="pages")
+    def pages_display(self, job):
+        return f"{job.pages_done} done of {job.pages_planned} planned"
 
     @admin.display(description="leads")
     def leads_link(self, job):
@@ -164,11 +406,13 @@ class ScrapeJobAdmin(DeletesThroughWriter, admin.ModelAdmin):
     def warnings_display(self, job):
         return format_html("<pre>{}</pre>", "\n".join(job.warnings)) if job.warnings else "-"
 
-    @admin.action(description="Retry selected failed or cancelled jobs")
+    # List actions (the same services as the buttons).
+
+    @admin.action(description="Retry selected failed or cancelled jobs", permissions=["act"])
     def retry_jobs(self, request, queryset: QuerySet):
         self._apply(request, queryset, services.job_retry, "queued again")
 
-    @admin.action(description="Cancel selected queued or running jobs")
+    @admin.action(description="Cancel selected queued or running jobs", permissions=["act"])
     def cancel_jobs(self, request, queryset: QuerySet):
         self._apply(request, queryset, services.job_cancel, "cancelled")
 
@@ -178,7 +422,7 @@ class ScrapeJobAdmin(DeletesThroughWriter, admin.ModelAdmin):
             try:
                 service(job)
                 changed += 1
-            except (services.InvalidTransition, services.ActiveJobLimitExceeded) as exc:
+            except REFUSALS as exc:
                 refused.append(f"{str(job.id)[:8]}: {exc}")
         if changed:
             self.message_user(request, f"{changed} job(s) {done}.", messages.SUCCESS)

@@ -15,7 +15,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from leadengine.jobs import enrichment, selectors, services
-from leadengine.jobs.admin.base import DeletesThroughWriter, RegisteredSourceFilter, selected_by_owner
+from leadengine.jobs.admin.base import (
+    DeletesThroughWriter,
+    OwnedAdmin,
+    RegisteredSourceFilter,
+    selected_by_owner,
+)
 from leadengine.jobs.admin.exports import export_leads_csv
 from leadengine.jobs.models import RawLead
 
@@ -64,7 +69,7 @@ def enrich_leads(model_admin, request, queryset: QuerySet):
 
 
 @admin.register(RawLead)
-class RawLeadAdmin(DeletesThroughWriter, admin.ModelAdmin):
+class RawLeadAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     list_display = [
         "company_name",
         "website",

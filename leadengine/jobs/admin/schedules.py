@@ -1,4 +1,8 @@
-"""Schedules in the admin: criteria run every N seconds or on a cron expression, saved by `schedules`."""
+"""Schedules in the admin: criteria run every N seconds or on a cron expression, saved by `schedules`.
+
+A schedule's criteria pass the same check as a job's in the API and the add-job form (the API's
+create serializer), so a schedule never keeps creating jobs the API would refuse.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from leadengine.jobs import schedules
-from leadengine.jobs.admin.base import DeletesThroughWriter
+from leadengine.jobs.admin.base import DeletesThroughWriter, OwnedAdmin
+from leadengine.jobs.admin.job_form import validated_criteria
 from leadengine.jobs.models import ScrapeSchedule
 
 
@@ -35,11 +40,15 @@ class ScrapeScheduleForm(forms.ModelForm):
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from None
         if not cleaned.get("source_types"):
             self.add_error("source_types", 'Give the sources to run, e.g. ["website"].')
+        criteria = {
+            name: cleaned[name] for name in ScrapeSchedule.CRITERIA_FIELDS if cleaned.get(name) is not None
+        }
+        validated_criteria(self, criteria, {})
         return cleaned
 
 
 @admin.register(ScrapeSchedule)
-class ScrapeScheduleAdmin(DeletesThroughWriter, admin.ModelAdmin):
+class ScrapeScheduleAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     form = ScrapeScheduleForm
     list_display = [
         "name",
@@ -58,7 +67,14 @@ class ScrapeScheduleAdmin(DeletesThroughWriter, admin.ModelAdmin):
     raw_id_fields = ["owner"]
     readonly_fields = ["last_run_at", "last_job", "last_error"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # Staff schedule jobs for themselves; superusers may for anyone.
+        return fields if request.user.is_superuser else [name for name in fields if name != "owner"]
+
     def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.owner = request.user
         if (
             change
             and {"interval_seconds", "cron"} & set(form.changed_data)
