@@ -99,6 +99,8 @@ class ScrapeJob(JobCriteria):
             models.Index(fields=["owner", "-created_at"], name="job_owner_created"),
             models.Index(fields=["-created_at"], name="job_created"),
             models.Index(fields=["status", "-created_at"], name="job_status_created"),
+            # The operations page: jobs completed and failed per hour or day.
+            models.Index(fields=["status", "completed_at"], name="job_status_completed"),
             # The maintenance loop's two scans: stale heartbeats and undispatched jobs.
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
             models.Index(fields=["status", "dispatched_at"], name="job_status_dispatched"),
