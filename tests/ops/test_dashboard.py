@@ -34,7 +34,7 @@ def test_the_dashboard_shows_jobs_leads_queue_workers_and_sources(staff, user, s
     assert [row["source"] for row in response.context["failing_sources"]] == ["google"]
     series = response.context["leads_per_day"]
     assert len(series) == 30 and series[-1]["saved"] == 5 and series[-1]["found_pct"] == 100
-    assert "Dashboard" in staff.get("/admin/jobs/scrapejob/").content.decode()
+    assert "Operations" in staff.get("/admin/jobs/scrapejob/").content.decode()
 
 
 @pytest.mark.django_db
