@@ -1,16 +1,17 @@
 """Where a geography is: country, ISO 3166-2 subdivision and city, from maintained ISO and GeoNames data.
 
 `resolve("Newcastle, New South Wales")` is AU-NSW, `resolve("Boulder, CO")` US-CO, `resolve("Perth")`
-AU. The text's parts are read most specific first (`scraping.geo.text`); among the places they can
-name, the one that explains the most parts wins ("Portland, Maine": US-ME, not Portland, Oregon), then
-the one the site's own evidence agrees with (`scraping.geo.evidence`: domain, phone calling codes,
-postal address), then the one named by a country or state name rather than a city's alone, then the
-stronger reading, then the most populous city and country ("Sydney": AU, not Nova Scotia). With no
-place in the text the evidence alone decides. Text naming a wider scope ("Remote", "EMEA") has no
-country: callers then keep only phone numbers written in international form.
+AU. The text's parts are read most specific first (`scraping.geo.text`). Among the places they can
+name, the one that explains the most parts wins ("Portland, Maine": US-ME, not Portland, Oregon);
+then the one the site's own evidence agrees with (`scraping.geo.evidence`: domain, phone calling
+codes, postal address); then the one whose broader parts, states and countries, are explained; then
+country names over state and city names over abbreviations; then the most populous ("Sydney": AU,
+not Nova Scotia). With no place in the text the evidence alone decides. Text naming a wider scope
+("Remote", "EMEA") has no country: callers then keep only phone numbers in international form.
 
-`phone_region()` gives the region phonenumbers parses national numbers with, `search_country()` the
-lowercase country code search APIs take.
+The data (`scraping.geo.data`) loads on the first call, in about half a second; a call after that
+takes tens of microseconds. `phone_region()` gives the region phonenumbers parses national numbers
+with, `search_country()` the lowercase country code search APIs take.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def _from_text(mentions: list[list[Reading]], evidence: Evidence) -> Place:
     return Place(
         country=country,
         subdivision=next((reading.subdivision for reading in chosen if reading.subdivision), ""),
-        city=indexes().cities[city].name if city >= 0 else "",
+        city=indexes().city(city).name if city >= 0 else "",
         evidence=("text", *evidence.kinds(country)),
         confidence=confidence,
     )

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import phonenumbers
 import tldextract
 
-from scraping.geo.data import fold, indexes
+from scraping.geo.data import indexes
+from scraping.geo.fold import fold
 
 # The weight of each kind when they disagree: the site's stated address over its domain over the
 # numbers it lists (an international office's number is common, a foreign address less so).
@@ -25,7 +26,7 @@ ADDRESS_WEIGHT = 3.0
 TLD_WEIGHT = 2.0
 PHONE_WEIGHT = 1.0
 
-# Country-code domains sold and used as generic ones ("example.io", "example.co"): no country.
+# Country-code domains sold and used as generic ones (.io, .co, .ai, .tv): no country.
 _GENERIC_CC_TLDS = frozenset("ai cc co fm gg io ly me sh so tk to tv vc ws".split())
 _TLD_COUNTRIES = {"uk": "GB"}  # the one country-code domain that is not the ISO code
 _NON_DIGITS = re.compile(r"\D")
@@ -62,7 +63,7 @@ class Evidence:
 
 
 def website_country(website: str) -> str:
-    """The country of a site's domain: "https://example.com.au/x" -> "AU", "example.de" -> "DE".
+    """The country of a site's domain: a URL or host under .com.au -> "AU", under .de -> "DE".
 
     Generic domains (.com, .org), and country domains sold as generic ones (.io, .co), give "".
     """
@@ -89,7 +90,7 @@ def phone_shares(numbers: Iterable[str]) -> dict[str, float]:
     """
     counts: Counter[str] = Counter()
     total = 0
-    for item in numbers:
+    for item in [numbers] if isinstance(numbers, str) else numbers:
         regions = _phone_regions(item) if isinstance(item, str) else {}
         if regions:
             total += 1

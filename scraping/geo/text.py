@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from scraping.geo.data import Indexes, fold, indexes
+from scraping.geo.data import Indexes, indexes
+from scraping.geo.fold import fold
 
 # How much a reading says by itself, when nothing else in the text decides. A country's name or ISO
 # code is read as the country ("Georgia", "DE", "CO"); a name of a subdivision or a city comes next,
@@ -25,8 +26,8 @@ ABBREVIATION = 1
 
 MAX_TEXT = 300  # characters read of a geography: a place name is short, a pasted page is not one
 MAX_MENTIONS = 8
-MAX_WORDS = 6  # the longest name matched inside a part ("Saint Helena Ascension and Tristan da Cunha")
-MAX_CITIES = 25  # readings kept per name: "San Jose" alone has 8 cities of 15,000 or more
+MAX_WORDS = 6  # the longest name matched inside a part ("Saint Vincent and the Grenadines")
+MAX_CITIES = 25  # cities read per name: "San Jose" alone names 8 of 15,000 people or more
 
 _PARTS = re.compile(r"[,;/|()\[\]{}]+|\s[-–—]+\s")
 _DOTTED_CODE = re.compile(r"(?:[A-Za-z]\.){2,}")  # "N.S.W.", "U.S.", "D.C."
@@ -35,7 +36,7 @@ _CODE = re.compile(r"[A-Z]{2,3}")
 # matched alone inside a longer part, where some are also the names of towns.
 _FILLERS = frozenset(
     "greater area metro metropolitan region downtown city county province state district central "
-    "north south east west northern southern eastern western bay office offices hq headquarters "
+    "north south east west northern southern eastern western bay valley coast office offices hq headquarters "
     "based near in at on of and or the".split()
 )
 
@@ -127,12 +128,13 @@ def _readings(index: Indexes, key: str, span: list[_Word], whole: bool, lowercas
         ]
     if code and span[0].text.isupper():
         return readings + subdivisions  # "WA" is Washington or Western Australia, not the town Wa
-    cities = [
-        Reading(city.country, city.subdivision, position, weight, city.population, False)
-        for names, weight in ((index.city_names, NAME), (index.city_alternate_names, ABBREVIATION))
-        for position in names.get(key, ())[:MAX_CITIES]
-        if (city := index.cities[position])
-    ]
+    positions = [(position, NAME) for position in index.cities_named(key)[:MAX_CITIES]]
+    if (also := index.city_also_named(key)) is not None:
+        positions.append((also, ABBREVIATION))
+    cities = []
+    for position, weight in positions:
+        city = index.city(position)
+        cities.append(Reading(city.country, city.subdivision, position, weight, city.population, False))
     # A city and a subdivision of the same name ("New York", "Zürich", "São Paulo", "Osaka") are read
     # together, so that the text gives both.
     together = [

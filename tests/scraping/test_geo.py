@@ -362,3 +362,8 @@ def test_it_reads_only_the_start_of_a_very_long_text() -> None:
     assert resolve("x" * 1_000_000) is None
     assert resolve("Paris Texas " * 100_000) is not None
     assert time.perf_counter() - started < 1
+
+
+def test_a_single_number_is_not_read_digit_by_digit() -> None:
+    place = resolve("", phone_countries="+61 2 9999 9999")
+    assert place is not None and place.country == "AU"
