@@ -22,7 +22,13 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from leadengine.jobs.api.fields import HttpUrlField, JSONObjectField, LinesField, SourcesField
+from leadengine.jobs.api.fields import (
+    CheckboxField,
+    HttpUrlField,
+    JSONObjectField,
+    LinesField,
+    SourcesField,
+)
 from leadengine.jobs.models import RawLead, ScrapeJob
 from scraping.errors import ConfigurationError
 from scraping.sources.crunchbase import employee_enums
@@ -163,7 +169,7 @@ class ScrapeJobCreateSerializer(serializers.Serializer):
         initial=DEFAULT_MAX_RESULTS,
         help_text="Leads per source, at most SCRAPE_MAX_RESULTS_CAP.",
     )
-    enrich = serializers.BooleanField(
+    enrich = CheckboxField(
         required=False,
         default=True,
         initial=True,

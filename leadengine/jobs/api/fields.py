@@ -161,3 +161,15 @@ class SourcesField(serializers.MultipleChoiceField):
         if not isinstance(data, str) and hasattr(data, "__len__") and len(data) > len(self.choices):
             raise serializers.ValidationError(f"Give at most {len(self.choices)} sources.")
         return super().to_internal_value(data)
+
+
+class CheckboxField(serializers.BooleanField):
+    """A boolean whose default (for JSON bodies) is not what an unticked checkbox means.
+
+    DRF reads a boolean missing from form input as its default; a browser sends nothing for an
+    unticked checkbox, so here that is false whatever the default.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.default_empty_html = False

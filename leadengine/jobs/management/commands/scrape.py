@@ -1,5 +1,8 @@
 """Create a scrape job from the shell and, with --wait, follow it to its end.
 
+The criteria are checked by the API's validator (ScrapeJobCreateSerializer): a job the API would
+refuse is refused here with the same message.
+
 Who runs the job:
 - With a broker server (DRAMATIQ_BROKER_URL), the `manage.py rundramatiq` workers.
 - In the embedded mode (no DRAMATIQ_BROKER_URL) this process's in-memory broker reaches no worker of
@@ -79,7 +82,7 @@ class Command(BaseCommand):
             raise CommandError(f"no user named {options['user']!r}") from None
         try:
             filters = json.loads(options["filters"])
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise CommandError(f"filters: not JSON ({exc})") from None
         data = {
             "source_types": options["source_types"] or ["website"],
