@@ -91,15 +91,18 @@ def test_the_html_form_posted_multipart_creates_a_job_with_its_lists_parsed(brow
     assert again.inputs["urls"].value == "" and again.inputs["search_query"].value == ""
 
 
-def test_the_html_form_posted_urlencoded_takes_comma_separated_items(browser):
+def test_the_html_form_posted_urlencoded_takes_comma_separated_items(browser, settings):
+    settings.SEARXNG_URL = "http://127.0.0.1:9/"
     form = job_form(browser.get(JOBS, **HTML).content)
-    body = filled(form, keywords="B2B, fintech , ", urls="https://acme.example/", source_types=["website"])
+    body = filled(
+        form, keywords="B2B, fintech , ", urls="https://acme.example/", source_types="website, google"
+    )
     body.pop("enrich")  # an unticked checkbox is not sent
     response = browser.post(JOBS, urlencode(body, doseq=True), "application/x-www-form-urlencoded", **HTML)
     assert response.status_code == 201, response.content.decode()[:3000]
     job = ScrapeJob.objects.get()
     assert job.keywords == ["B2B", "fintech"] and job.urls == ["https://acme.example/"]
-    assert job.source_types == ["website"] and job.enrich is False and job.filters == {}
+    assert job.source_types == ["website", "google"] and job.enrich is False and job.filters == {}
 
 
 def test_the_session_stays_signed_in_after_a_post(browser, user):

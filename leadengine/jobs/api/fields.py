@@ -155,6 +155,13 @@ class SourcesField(serializers.MultipleChoiceField):
         )
         super().__init__(choices=names, allow_empty=False, **kwargs)
 
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            # Checkboxes send one name each; a hand-written form may send "website, google".
+            return [name for item in value for name in split_items(item)]
+        return value
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             self.fail("not_a_list", input_type=type(data).__name__)
