@@ -157,7 +157,11 @@ class SourcesField(serializers.MultipleChoiceField):
 
     def get_value(self, dictionary):
         value = super().get_value(dictionary)
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        if (
+            html.is_html_input(dictionary)
+            and isinstance(value, list)
+            and all(isinstance(i, str) for i in value)
+        ):
             # Checkboxes send one name each; a hand-written form may send "website, google".
             return [name for item in value for name in split_items(item)]
         return value
