@@ -197,3 +197,13 @@ def test_a_json_body_still_takes_lists_only(browser):
     response = browser.post(JOBS, json.dumps(body), "application/json", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 400
     assert response.json() == {"keywords": ['Expected a list of items but got type "str".']}
+
+
+def test_no_source_ticked_is_an_error_on_the_checkboxes(browser):
+    form = job_form(browser.get(JOBS, **HTML).content)
+    response = browser.post(JOBS, filled(form, urls="https://acme.example/"), **HTML)
+    assert response.status_code == 400
+    (group,) = job_form(response.content).xpath('.//div[contains(@class, "has-error")]')
+    assert group.xpath('.//input[@type="checkbox"]/@name')[0] == "source_types"
+    assert "Choose at least one source." in group.text_content()
+    assert not ScrapeJob.objects.exists()
