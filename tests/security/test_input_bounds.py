@@ -3,6 +3,7 @@ numbers, query parameters and the request body's size. Each refusal is a 400 nam
 body size a 413), with a JSON error, and stores nothing.
 """
 
+import io
 import json
 
 import pytest
@@ -12,7 +13,6 @@ from leadengine.jobs.serializers import (
     MAX_FILTERS_BYTES,
     MAX_FILTERS_DEPTH,
     MAX_KEYWORDS,
-    MAX_RESULTS,
     MAX_URLS,
 )
 from scraping.sources import source_names
@@ -24,7 +24,7 @@ VALID = {
     "keywords": ["B2B"],
     "source_types": ["website"],
     "search_query": "saas sydney",
-    "filters": {"size": "11-50"},
+    "filters": {"company_size": "11-50"},
     "urls": ["https://acme.example/"],
     "max_results": 10,
     "enrich": True,
@@ -64,8 +64,10 @@ TOO_MUCH = [
     ("filters", {"k": "v" * MAX_FILTERS_BYTES}),
     ("filters", nested(MAX_FILTERS_DEPTH + 1)),
     ("filters", {"list": [[[[1]]]]}),
+    ("filters", {"size": "11-50"}),
+    ("filters", {"company_size": "lots"}),
     ("max_results", 0),
-    ("max_results", MAX_RESULTS + 1),
+    ("max_results", 501),
     ("max_results", -5),
     ("max_results", 10**30),
     ("max_results", "many"),
@@ -78,7 +80,8 @@ TOO_MUCH = [
 @pytest.mark.parametrize(
     "field, value", TOO_MUCH, ids=[f"{field}-{i}" for i, (field, _) in enumerate(TOO_MUCH)]
 )
-def test_it_refuses_what_is_out_of_bounds_naming_the_field(api, field, value):
+def test_it_refuses_what_is_out_of_bounds_naming_the_field(api, field, value, settings):
+    settings.SCRAPE_MAX_RESULTS_CAP = 500
     response = api.post(JOBS, {**VALID, field: value}, format="json")
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/json"
@@ -86,7 +89,7 @@ def test_it_refuses_what_is_out_of_bounds_naming_the_field(api, field, value):
     assert ScrapeJob.objects.count() == 0
 
 
-def test_values_at_the_bounds_are_accepted(api):
+def test_values_at_the_bounds_are_accepted(api, settings):
     at_bounds = {
         "industry": "x" * 200,
         "geography": "x" * 200,
@@ -94,8 +97,8 @@ def test_values_at_the_bounds_are_accepted(api):
         "keywords": ["k" * 100] * MAX_KEYWORDS,
         "source_types": source_names(),
         "urls": [f"https://a{i}.example/" for i in range(MAX_URLS)],
-        "filters": nested(MAX_FILTERS_DEPTH),
-        "max_results": MAX_RESULTS,
+        "filters": {"company_size": ["1-10", "11-50", "10001+"], "enrichment": False},
+        "max_results": settings.SCRAPE_MAX_RESULTS_CAP,
     }
     response = api.post(JOBS, {**VALID, **at_bounds}, format="json")
     assert response.status_code == 201, response.content
@@ -176,9 +179,21 @@ def test_a_body_that_is_not_a_json_object_is_a_400(api, body, content_type):
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
 
 
-def test_a_body_of_another_media_type_is_a_415(api):
-    response = api.post(JOBS, b"--x\r\n", content_type="multipart/form-data; boundary=x")
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml"])
+def test_a_body_of_another_media_type_is_a_415(api, content_type):
+    response = api.post(JOBS, b"<job/>", content_type=content_type)
     assert response.status_code == 415
+
+
+def test_a_multipart_body_over_the_upload_limit_is_a_413_and_a_file_a_400(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    big = api.post(JOBS, {"industry": "x", "urls": "https://acme.example/\n" * 60}, format="multipart")
+    assert big.status_code == 413 and big["Content-Type"] == "application/json"
+    upload = io.BytesIO(b"https://acme.example/")
+    upload.name = "urls.txt"
+    with_file = api.post(JOBS, {"industry": "x", "urls": upload}, format="multipart")
+    assert with_file.status_code == 400 and "File uploads" in with_file.json()["detail"]
+    assert ScrapeJob.objects.count() == 0
 
 
 def test_too_many_form_fields_are_a_json_400(api, settings):

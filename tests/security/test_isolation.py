@@ -16,7 +16,7 @@ from tests.security.conftest import client_for
 
 ROLES = ["owner", "other", "anonymous", "staff"]
 JOBS = "/api/v1/jobs/scrape/"
-BODY = {"industry": "SaaS", "source_types": ["google"]}
+BODY = {"industry": "SaaS", "source_types": ["website"], "urls": ["https://acme.example/"]}
 
 # (name, method, path, body, expected status by role: owner, other, anonymous, staff, text the owner sees)
 MINE_404 = (200, 404, 403, 404)

@@ -18,7 +18,7 @@ from leadengine.jobs.models import JobStatus, ScrapeJob
 ROOT = Path(__file__).resolve().parents[2]
 
 JOBS = "/api/v1/jobs/scrape/"
-BODY = {"industry": "SaaS", "source_types": ["google"]}
+BODY = {"industry": "SaaS", "source_types": ["website"], "urls": ["https://acme.example/"]}
 
 
 def client_of(user) -> APIClient:

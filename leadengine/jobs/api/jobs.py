@@ -1,18 +1,26 @@
 """The API of scrape jobs: create one, list and read them, their leads, cancel and retry."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from leadengine.api_limits import BoundedJSONParser
 from leadengine.jobs import services
 from leadengine.jobs.api.errors import Conflict
+from leadengine.jobs.api.forms import BoundedMultiPartParser, ExampleBrowsableAPIRenderer
 from leadengine.jobs.filters import ScrapeJobFilter
 from leadengine.jobs.models import RawLead, ScrapeJob
-from leadengine.jobs.serializers import RawLeadSerializer, ScrapeJobCreateSerializer, ScrapeJobSerializer
+from leadengine.jobs.serializers import (
+    EXAMPLE,
+    RawLeadSerializer,
+    ScrapeJobCreateSerializer,
+    ScrapeJobSerializer,
+)
 
 
 class JobCreateThrottle(UserRateThrottle):
@@ -31,13 +39,18 @@ class JobCreateThrottle(UserRateThrottle):
 class ScrapeJobViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Scrape jobs of the signed-in user, newest first."""
+    """Scrape jobs of the signed-in user, newest first. POST creates one: a JSON body, or the HTML form
+    below (lists one item a line, `filters` as JSON text)."""
 
     serializer_class = ScrapeJobSerializer
     queryset = ScrapeJob.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = ScrapeJobFilter
     throttle_classes = [JobCreateThrottle]
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    # Form and multipart bodies too: the browsable API's HTML form posts multipart.
+    parser_classes = [BoundedJSONParser, parsers.FormParser, BoundedMultiPartParser]
+    renderer_classes = [JSONRenderer, ExampleBrowsableAPIRenderer]
+    raw_data_examples = {"POST": EXAMPLE}
 
     def get_queryset(self):
         return ScrapeJob.objects.filter(owner=self.request.user).order_by("-created_at")
@@ -49,7 +62,11 @@ class ScrapeJobViewSet(
             return RawLeadSerializer
         return ScrapeJobSerializer
 
-    @extend_schema(request=ScrapeJobCreateSerializer, responses={201: ScrapeJobSerializer})
+    @extend_schema(
+        request=ScrapeJobCreateSerializer,
+        responses={201: ScrapeJobSerializer},
+        examples=[OpenApiExample("A website job", value=EXAMPLE, request_only=True)],
+    )
     def create(self, request, *args, **kwargs):
         serializer = ScrapeJobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,5 +1,8 @@
 """Create a scrape job from the shell and, with --wait, follow it to its end.
 
+The criteria are checked by the API's validator (ScrapeJobCreateSerializer): a job the API would
+refuse is refused here with the same message.
+
 Who runs the job:
 - With a broker server (DRAMATIQ_BROKER_URL), the `manage.py rundramatiq` workers.
 - In the embedded mode (no DRAMATIQ_BROKER_URL) this process's in-memory broker reaches no worker of
@@ -16,6 +19,7 @@ complete (failed or cancelled).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -29,6 +33,7 @@ from django.utils import timezone
 
 from leadengine import health
 from leadengine.jobs import selectors, services
+from leadengine.jobs.api.fields import error_text
 from leadengine.jobs.management.commands.runembedded import embedded_server_running, start_local_worker
 from leadengine.jobs.models import JobStatus, ScrapeJob
 from leadengine.jobs.serializers import ScrapeJobCreateSerializer
@@ -55,6 +60,9 @@ class Command(BaseCommand):
         parser.add_argument("--industry", default="")
         parser.add_argument("--geography", default="")
         parser.add_argument("--keyword", action="append", dest="keywords", default=[], help="repeatable")
+        parser.add_argument(
+            "--filters", default="{}", help='JSON object, as in the API: \'{"company_size": "11-50"}\''
+        )
         parser.add_argument("--max-results", type=int, default=100)
         parser.add_argument("--wait", action="store_true", help="follow the job until it ends")
         parser.add_argument(
@@ -72,6 +80,10 @@ class Command(BaseCommand):
             owner = get_user_model().objects.get(username=options["user"])
         except get_user_model().DoesNotExist:
             raise CommandError(f"no user named {options['user']!r}") from None
+        try:
+            filters = json.loads(options["filters"])
+        except (ValueError, RecursionError) as exc:
+            raise CommandError(f"filters: not JSON ({exc})") from None
         data = {
             "source_types": options["source_types"] or ["website"],
             "urls": options["urls"],
@@ -79,14 +91,13 @@ class Command(BaseCommand):
             "industry": options["industry"],
             "geography": options["geography"],
             "keywords": options["keywords"],
+            "filters": filters,
             "max_results": options["max_results"],
         }
+        # The API's validator: a job is refused here for the same reasons, with the same messages.
         serializer = ScrapeJobCreateSerializer(data=data)
         if not serializer.is_valid():
-            errors = "; ".join(
-                f"{field}: {' '.join(map(str, msgs))}" for field, msgs in serializer.errors.items()
-            )
-            raise CommandError(errors)
+            raise CommandError(error_text(serializer.errors))
         runner = who_runs_it()
         # The worker starts before the job is sent, so that the send reaches it.
         run_here = runner == "none" and options["wait"] and options["local_worker"]
