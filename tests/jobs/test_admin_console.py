@@ -83,13 +83,21 @@ def test_the_add_form_creates_a_job_through_the_service_and_sends_it(
 @pytest.mark.parametrize(
     "fields, field, message",
     [
-        ({"urls": "ftp://files.example/"}, "urls", "ftp://files.example/: Enter a valid URL."),
-        ({"max_results": "5000"}, "max_results", "less than or equal to 1000"),
+        (
+            {"urls": "ftp://files.example/"},
+            "urls",
+            "Item 1 (ftp://files.example/): Only http and https URLs are allowed.",
+        ),
+        ({"max_results": "5000"}, "max_results", "at most 500: SCRAPE_MAX_RESULTS_CAP"),
         ({"max_results": "many"}, "max_results", "Enter a whole number."),
         ({"urls": "", "industry": "dentists"}, "urls", "The website source needs at least one URL."),
-        ({"source_types": []}, "source_types", "at least 1"),
+        ({"source_types": []}, "source_types", "Choose at least one source."),
         ({"source_types": ["telepathy"]}, "source_types", "telepathy"),
-        ({"urls": "", "source_types": ["google"]}, None, "Give at least one of search_query"),
+        (
+            {"urls": "", "source_types": ["google"]},
+            None,
+            "Nothing to search for: give at least one of search_query",
+        ),
     ],
 )
 def test_the_add_form_refuses_what_the_api_refuses_on_the_field_and_writes_nothing(
@@ -282,8 +290,8 @@ def test_a_schedules_criteria_pass_the_same_check_as_a_jobs(console):
     }
     response = console.post(reverse("admin:jobs_scrapeschedule_add"), data)
     errors = response.context["adminform"].form.errors
-    assert errors["urls"] == ["ftp://files.example/: Enter a valid URL."]
-    assert "less than or equal to 1000" in errors["max_results"][0]
+    assert errors["urls"] == ["Item 1 (ftp://files.example/): Only http and https URLs are allowed."]
+    assert "at most 500: SCRAPE_MAX_RESULTS_CAP" in errors["max_results"][0]
     assert not ScrapeSchedule.objects.exists()
     ok = console.post(
         reverse("admin:jobs_scrapeschedule_add"),
