@@ -247,6 +247,7 @@ class Page:
     content_type: str = ""
     encoding: str = ""
     redirects: list[str] = field(default_factory=list)  # every URL before `url`, in order
+    body: bytes = b""  # the bytes as received (after Content-Encoding): sitemaps may be gzip files
 
 
 @dataclass
@@ -371,8 +372,8 @@ class HttpClient:
     async def fetch_page(self, url: str, *, accept: tuple[str, ...] = HTML_TYPES) -> Page:
         """GET a web page, politely. Raises BlockedURLError (guard, robots.txt) or ScrapeError.
 
-        `accept` lists the content types taken; the default is HTML only ("not HTML" otherwise).
-        A missing content type is taken when the body looks like markup.
+        `accept` lists the content types taken; the default is HTML only ("not HTML" otherwise), and
+        `("*/*",)` takes any. A missing content type is taken when the body looks like markup.
         """
         redirects: list[str] = []
         current = url
@@ -401,6 +402,7 @@ class HttpClient:
                 content_type=content_type,
                 encoding=encoding,
                 redirects=redirects,
+                body=body,
             )
 
     async def request_api(
@@ -646,6 +648,8 @@ class HttpClient:
 
 
 def _acceptable(content_type: str, body: bytes, accept: tuple[str, ...]) -> bool:
+    if "*/*" in accept:
+        return True
     if content_type:
         return content_type in accept
     return body.lstrip()[:1] == b"<"
