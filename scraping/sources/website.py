@@ -37,64 +37,22 @@ from scraping.sources import SourceContext, register
 from scraping.types import Criteria, Lead
 
 # Words in a link's text or path (folded: lowercase, no accents, "-", "_" and "/" read as spaces) that
-# point at contact details, with their weight. Contact and legal-notice pages come first: they hold
-# the company's own e-mail, phone and address; about and team pages next.
+# point at contact details, with their weight. Contact pages come first, then legal notices and quote
+# requests: they hold the company's own e-mail, phone and address; about and team pages next.
 _CONTACT_WORDS = {
-    10: (
-        "contact",
-        "kontakt",  # kontakty, kontaktai, kontakta
-        "contatti",
-        "contato",
-        "fale conosco",
-        "yhteystiedot",
-        "kapcsolat",
-        "get in touch",
-        "reach us",
-        "impressum",
-        "impresszum",
-        "imprint",
-        "legal notice",
-        "aviso legal",
-        "mentions legales",
-        "note legali",
-        "colofon",
-        "colophon",
+    10: "contact|kontakt|contatti|contato|fale conosco|yhteystiedot|kapcsolat|get in touch|reach us".split(
+        "|"
     ),
-    9: ("quote", "offerte", "offert", "devis", "presupuesto", "preventivo", "orcamento"),
+    9: (
+        "impressum|impresszum|imprint|legal notice|aviso legal|mentions legales|note legali|colofon|colophon|"
+        "quote|offerte|offert|devis|presupuesto|preventivo|orcamento"
+    ).split("|"),
     6: (
-        "about",
-        "ueber uns",
-        "uber uns",
-        "sobre",
-        "nosotros",
-        "quienes somos",
-        "quem somos",
-        "chi siamo",
-        "qui sommes nous",
-        "a propos",
-        "over ons",
-        "om oss",
-        "om os",
-        "o nas",
-        "tietoa",
-        "empresa",
-        "unternehmen",
-        "azienda",
-        "bedrijf",
-        "company",
-        "who we are",
-        "team",
-        "equipo",
-        "equipe",
-        "people",
-        "leadership",
-        "locations",
-        "offices",
-        "standorte",
-        "find us",
-        "directions",
-    ),
-    2: ("support", "help", "service", "careers", "jobs", "press", "presse"),
+        "about|ueber uns|uber uns|sobre|nosotros|quienes somos|quem somos|chi siamo|qui sommes nous|"
+        "a propos|over ons|om oss|om os|o nas|tietoa|empresa|unternehmen|azienda|bedrijf|company|"
+        "who we are|team|equipo|equipe|people|leadership|locations|offices|standorte|find us|directions"
+    ).split("|"),
+    2: "support|help|service|careers|jobs|press|presse".split("|"),
 }
 _CONTACT_PAGE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
 _PEOPLE_PAGE = 5  # about and team pages (deep ones included): read even when the contacts are found
@@ -106,6 +64,7 @@ _SKIP_PATHS = re.compile(
 )
 _MAX_CANDIDATES = 200
 _REFRESH = 100  # a meta refresh is where the page really is: followed before anything else
+_HOME = 1000  # the home page's rank among the pages read
 # A home page with less text than this that only leads to language roots (/en/, /de-at/) is a
 # language chooser or a redirect page, not the site's home.
 _STUB_TEXT_CHARS = 600
@@ -152,10 +111,11 @@ class _Candidate:
 def link_score(url: str, text: str) -> int:
     """How likely a link leads to contact details (0: not worth a request)."""
     path = urlsplit(url).path
-    haystack = " ".join(re.sub(r"[-_/.+]", " ", fold(f"{path} {text}")).split())
+    # Words are matched where a word starts: "contact" finds "contactez", "om os" not "custom osmosis".
+    haystack = " " + " ".join(re.sub(r"[-_/.+]", " ", fold(f"{path} {text}")).split())
     score = 0
     for weight, words in _CONTACT_WORDS.items():
-        if any(word in haystack for word in words):
+        if any(f" {word}" in haystack for word in words):
             score = max(score, weight)
     if score and path.count("/") > 3:
         score -= 1  # deep paths are blog posts that merely mention the word
@@ -226,6 +186,10 @@ class _SiteCrawl:
         self.settings = ctx.settings
         self.region = extract.region_for(criteria.geography, self.start_url)
         self.pages: list[extract.PageFacts] = []
+        # Where each page stands in the lead's merge: home pages first, then by rank (score, depth,
+        # order found), so the lead does not depend on which of two pages fetched side by side
+        # answered first.
+        self.page_order: list[tuple[int, int, int]] = []
         self.seen: set[str] = set()
         self.frontier: list[_Candidate] = []
         self.found = 0
@@ -258,11 +222,15 @@ class _SiteCrawl:
             for url in urls:
                 self._offer(url, link_score(url, ""), 1)
         await self._crawl()
-        return extract.build_lead(self.pages, self.criteria, self.homepage, source=self.ctx.source)
+        pages = [
+            facts for _, facts in sorted(zip(self.page_order, self.pages, strict=True), key=lambda p: p[0])
+        ]
+        return extract.build_lead(pages, self.criteria, self.homepage, source=self.ctx.source)
 
     async def _read_language_root(self, home: extract.PageFacts, root: str) -> bool:
         """Read the language root a stub home page leads to, as the home page. False if it failed."""
         self.pages.append(home)  # the stub still names the site (title, og:site_name)
+        self.page_order.append((-_HOME - 1, 0, 0))
         self.seen.add(canonicalize_url(root))
         self.ctx.progress(0, 1)
         try:
@@ -270,11 +238,13 @@ class _SiteCrawl:
         except ScrapeError as exc:
             self.ctx.warn(safe_url(root), str(exc))
             self.pages.pop()
+            self.page_order.pop()
             return False
         finally:
             self.ctx.progress(1, 0)
         if not self._same_site(page.url):
             self.pages.pop()
+            self.page_order.pop()
             return False
         self.seen.add(canonicalize_url(page.url))
         self._read(extract.parse_page(page.text, page.url, self.region), depth=0)
@@ -286,8 +256,15 @@ class _SiteCrawl:
     def _budget(self) -> int:
         return max(0, self.settings.max_pages_per_site - len(self.pages) - self.in_flight)
 
-    def _read(self, facts: extract.PageFacts, depth: int, *, contact: bool = False) -> None:
+    def _read(
+        self,
+        facts: extract.PageFacts,
+        depth: int,
+        rank: tuple[int, int, int] = (-_HOME, 0, 0),
+        contact: bool = False,
+    ) -> None:
         self.pages.append(facts)
+        self.page_order.append(rank)
         self.contact_page = self.contact_page or contact
         self.own_email = self.own_email or any(
             registrable_domain(hit.address.rsplit("@", 1)[-1]) == self.site_domain
@@ -360,7 +337,7 @@ class _SiteCrawl:
             return
         self.seen.add(canonicalize_url(page.url))
         facts = extract.parse_page(page.text, page.url, self.region)
-        self._read(facts, candidate.depth, contact=candidate.contact)
+        self._read(facts, candidate.depth, candidate.rank, candidate.contact)
 
     def _replan(self) -> None:
         # Pages found on the way may raise the plan, never beyond the budget.
