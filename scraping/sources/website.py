@@ -4,14 +4,14 @@ For each start URL the homepage is fetched; a home page that is only a language 
 meta-refresh to a language root (/ -> /en/) is replaced by the root of the job's language (else
 English, else the one it points to). Then come the same-site pages most likely to hold contacts,
 from its links (within `max_depth`) and its sitemaps (`scraping.sitemaps`) alike, ranked by link text
-and path in many languages: contact and legal-notice pages (kontakt, impressum, mentions légales,
-aviso legal, colofon, yhteystiedot, ...) first, then about and team pages. Up to
-`per_host_concurrency` of them are fetched at once, best first; a site's crawl ends when
+and path in many languages: contact pages (kontakt, contatti, yhteystiedot, ...) first, then legal
+notices (impressum, mentions légales, aviso legal, colofon, ...), then about, team and careers pages.
+Up to `per_host_concurrency` of them are fetched at once, best first; a site's crawl ends when
 `max_pages_per_site` pages are read, or when its contacts are found (an e-mail at the site's domain,
-a phone and a contact page read) and no about or team page is left. Sites are crawled concurrently;
-politeness per host is the HTTP client's. Each site gives one lead (`extract.build_lead`). A URL
-that fails is reported with `ctx.warn` and the crawl goes on; when every start URL fails the source
-fails with the reasons.
+a phone, and a contact or legal-notice page read) and no about, team or careers page is left.
+Sites are crawled concurrently; politeness per host is the HTTP client's. Each site gives one lead
+(`extract.build_lead`). A URL that fails is reported with `ctx.warn` and the crawl goes on; when
+every start URL fails the source fails with the reasons.
 
 `scrape_site()` is the same crawl for one site, used by the discovery sources to enrich their leads
 (`merge_leads()` folds the website's findings into a discovered lead).
@@ -38,11 +38,12 @@ from scraping.types import Criteria, Lead
 
 # Words in a link's text or path (folded: lowercase, no accents, "-", "_" and "/" read as spaces) that
 # point at contact details, with their weight. Contact pages come first, then legal notices and quote
-# requests: they hold the company's own e-mail, phone and address; about and team pages next.
+# requests: they hold the company's own e-mail, phone and address; about, team and careers pages next.
 _CONTACT_WORDS = {
-    10: "contact|kontakt|contatti|contato|fale conosco|yhteystiedot|kapcsolat|get in touch|reach us".split(
-        "|"
-    ),
+    10: (
+        "contact|kontakt|contatti|contato|fale conosco|yhteystiedot|kapcsolat|get in touch|reach us|iletisim|"
+        "επικοινωνια|контакты|お問い合わせ|問い合わせ|联系我们|聯絡我們"
+    ).split("|"),
     9: (
         "impressum|impresszum|imprint|legal notice|aviso legal|mentions legales|note legali|colofon|colophon|"
         "quote|offerte|offert|devis|presupuesto|preventivo|orcamento"
@@ -50,12 +51,16 @@ _CONTACT_WORDS = {
     6: (
         "about|ueber uns|uber uns|sobre|nosotros|quienes somos|quem somos|chi siamo|qui sommes nous|"
         "a propos|over ons|om oss|om os|o nas|tietoa|empresa|unternehmen|azienda|bedrijf|company|"
-        "who we are|team|equipo|equipe|people|leadership|locations|offices|standorte|find us|directions"
+        "who we are|team|equipo|equipe|people|leadership|locations|offices|standorte|find us|directions|"
+        "hakkimizda|σχετικα|о компании|о нас|会社概要|会社案内|关于我们"
     ).split("|"),
-    2: "support|help|service|careers|jobs|press|presse".split("|"),
+    5: "careers|jobs|karriere|carreras|lavora con noi|vacatures".split(
+        "|"
+    ),  # a jobs@ address is the company's
+    2: "support|help|service|press|presse".split("|"),
 }
 _CONTACT_PAGE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
-_PEOPLE_PAGE = 5  # about and team pages (deep ones included): read even when the contacts are found
+_PEOPLE_PAGE = 5  # about, team and careers pages: read even when the contacts are found
 _SKIP_EXTENSIONS = re.compile(
     r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json|gz)$", re.I
 )

@@ -182,9 +182,9 @@ def test_the_crawl_stops_when_the_contacts_are_found(server, fake_dns):
         **{**make_settings().__dict__, "max_pages_per_site": 20, "per_host_concurrency": 1}
     )
     result = crawl(server, host, settings)
-    # Its own e-mail and a phone found, the contact page and the team page read: the lesser pages
-    # (services, careers, case studies) are left although the budget would allow them.
-    assert pages_requested(server, host) == ["/", "/contact", "/team"]
+    # Its own e-mail and a phone found, the contact, team and careers pages read: the lesser pages
+    # (services, case studies, blog) are left although the budget would allow them.
+    assert pages_requested(server, host) == ["/", "/contact", "/team", "/careers"]
     assert result.lead is not None and result.lead.email == "hello@cobaltharbour.ca"
 
 
