@@ -311,6 +311,10 @@ class _SiteCrawl:
         self._replan()
         workers = max(1, self.settings.per_host_concurrency)
         await asyncio.gather(*(self._worker() for _ in range(workers)))
+        if self.planned_crawl > 0:
+            # Pages planned but left unread (contacts found, job stopping) leave the plan again.
+            self.ctx.progress(0, -self.planned_crawl)
+            self.planned_crawl = 0
 
     async def _worker(self) -> None:
         while True:
@@ -346,7 +350,7 @@ class _SiteCrawl:
 
     def _replan(self) -> None:
         # Pages found on the way may raise the plan, never beyond the budget.
-        wanted = min(len(self.frontier), self._budget())
+        wanted = min(len(self.frontier), self._budget()) + self.in_flight
         if wanted > self.planned_crawl:
             self.ctx.progress(0, wanted - self.planned_crawl)
             self.planned_crawl = wanted

@@ -185,6 +185,7 @@ def test_the_crawl_stops_when_the_contacts_are_found(server, fake_dns):
     # Its own e-mail and a phone found, the contact, team and careers pages read: the lesser pages
     # (services, case studies, blog) are left although the budget would allow them.
     assert pages_requested(server, host) == ["/", "/contact", "/team", "/careers"]
+    assert result.done == result.planned == 4  # the pages left unread left the plan too
     assert result.lead is not None and result.lead.email == "hello@cobaltharbour.ca"
 
 
