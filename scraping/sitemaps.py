@@ -47,6 +47,10 @@ class SitemapError(ScrapeError):
     """A sitemap that cannot be used: too large, malformed beyond salvage, or refused as unsafe."""
 
 
+class NotASitemapError(SitemapError):
+    """A document with no `<loc>` at all: often a site's "not found" page served with status 200."""
+
+
 @dataclass
 class Sitemap:
     """One parsed sitemap document: its page URLs, or, for an index, its child sitemaps."""
@@ -71,8 +75,10 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> Sitemap:
         text = body.decode("utf-8", "replace")
         locations = [html.unescape(match) for match in _LOC.findall(text)]
         if not locations:
-            raise SitemapError("malformed sitemap: no <loc> could be read") from None
+            raise NotASitemapError("malformed sitemap: no <loc> could be read") from None
         return Sitemap(is_index="<sitemapindex" in text, locations=locations, malformed=True)
+    if _local_name(root) not in ("urlset", "sitemapindex"):
+        raise NotASitemapError(f"not a sitemap: the document is <{_local_name(root)}>, no <loc> in it")
     is_index = _local_name(root) == "sitemapindex"
     wanted = "sitemap" if is_index else "url"
     locations = []
@@ -87,8 +93,9 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> Sitemap:
 
 def sitemap_locations(xml_text: str) -> list[str]:
     """The `<loc>` values of a sitemap or index given as text; [] when it cannot be used."""
+    body = xml_text.encode("utf-8")
     try:
-        return parse_sitemap(xml_text.encode("utf-8"), max_bytes=len(xml_text) * 4 + 1).locations
+        return parse_sitemap(body, max_bytes=len(body)).locations
     except SitemapError:
         return []
 
@@ -157,11 +164,15 @@ async def _read(http: HttpClient, url: str, warn: Warn, *, quiet: bool = False) 
     try:
         page = await http.fetch_page(url, accept=ANY_CONTENT_TYPE)
         sitemap = parse_sitemap(page.body, max_bytes=http.settings.max_response_bytes)
+    except NotASitemapError as exc:
+        if not quiet:  # a guessed /sitemap.xml answered by a "not found" page is no news
+            warn(safe_url(url), str(exc))
+        return None
     except SitemapError as exc:
         warn(safe_url(url), str(exc))
         return None
     except ScrapeError as exc:
-        if not quiet:  # a guessed /sitemap.xml that is not there is no news
+        if not quiet:  # nor is a guessed /sitemap.xml that is not there
             warn(safe_url(url), f"sitemap not read: {exc}")
         return None
     if sitemap.malformed:

@@ -163,6 +163,17 @@ def test_a_missing_sitemap_xml_is_no_warning(server, fake_dns):
     assert "/sitemap.xml" in server.log.paths(host)
 
 
+def test_a_guessed_sitemap_xml_answered_by_a_page_is_no_warning(server, fake_dns):
+    host = "www.northwind-logistics.com"  # robots.txt names no sitemap
+    server.route(host, "/sitemap.xml", body="<html><body><h1>Page not found</h1></body></html>")
+    urls, warnings = read_sitemaps(server, host)
+    assert urls == [] and warnings == []
+    # Named in robots.txt, the same answer is worth a warning.
+    server.route(host, "/robots.txt", body=robots_naming("{{BASE}}/sitemap.xml"), content_type="text/plain")
+    urls, warnings = read_sitemaps(server, host)
+    assert urls == [] and any("not a sitemap" in message for _, message in warnings)
+
+
 def test_only_same_site_urls_are_kept_and_other_sites_sitemaps_are_not_fetched(server, fake_dns):
     host = "www.officinebrenta.it"
     server.route(
