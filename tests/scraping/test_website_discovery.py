@@ -108,6 +108,17 @@ def test_a_language_chooser_without_javascript_leads_to_the_geographys_language(
     assert result.lead.phone == "+4690142730"
 
 
+def test_a_meta_refresh_to_an_ordinary_page_is_followed_first(server, fake_dns):
+    host = "www.cobaltharbour.ca"
+    refresh = '<html><head><meta http-equiv="refresh" content="0; url=/start"></head><body></body></html>'
+    server.route(host, "/", body=refresh)
+    server.route(host, "/start", file="index.html")
+    settings = ScrapeSettings(**{**make_settings().__dict__, "per_host_concurrency": 1})
+    result = crawl(server, host, settings)
+    assert pages_requested(server, host)[:3] == ["/", "/start", "/contact"]
+    assert result.lead is not None and result.lead.email == "hello@cobaltharbour.ca"
+
+
 def test_language_roots_are_chosen_by_language_then_english_then_the_refresh():
     chooser = stub("https://a.example/", links=("https://a.example/sv/", "https://a.example/de-at/"))
     assert language_root(chooser, "de", same_site) == "https://a.example/de-at/"
@@ -215,19 +226,19 @@ def pages_started_during(server: FixtureServer, host: str, slow_path: str, secon
 def test_pages_of_one_site_are_fetched_side_by_side_up_to_the_per_host_cap(server, fake_dns):
     host = "www.talleresalbufera.es"
     # A slow contact page: with a cap of 2 the next page starts while it is in flight.
-    server.route(host, "/contacto", delay=0.4, file="contacto.html")
+    server.route(host, "/contacto", delay=0.25, file="contacto.html")
     settings = ScrapeSettings(**{**make_settings().__dict__, "per_host_concurrency": 2})
     result = crawl(server, host, settings)
-    assert pages_started_during(server, host, "/contacto", 0.4) != []
+    assert pages_started_during(server, host, "/contacto", 0.25) != []
     assert server.log.max_in_flight[host] == 2
     assert result.lead is not None and "presupuestos@talleresalbufera.es" in result.lead.emails
 
 
 def test_one_page_at_a_time_when_the_per_host_cap_is_one(server, fake_dns):
     host = "www.talleresalbufera.es"
-    server.route(host, "/contacto", delay=0.4, file="contacto.html")
+    server.route(host, "/contacto", delay=0.25, file="contacto.html")
     settings = ScrapeSettings(**{**make_settings().__dict__, "per_host_concurrency": 1})
     result = crawl(server, host, settings)
-    assert pages_started_during(server, host, "/contacto", 0.4) == []
+    assert pages_started_during(server, host, "/contacto", 0.25) == []
     assert server.log.max_in_flight[host] == 1
     assert result.lead is not None and "presupuestos@talleresalbufera.es" in result.lead.emails
