@@ -39,7 +39,7 @@ def hostname(url: str) -> str:
 
 @lru_cache(maxsize=4096)
 def registrable_domain(url: str) -> str:
-    """`https://www.shop.acme.com.au/x` -> `acme.com.au`; hosts with no public suffix keep their name."""
+    """`https://www.shop.widgets.com.au/x` -> `widgets.com.au`; hosts with no public suffix keep their name."""
     host = hostname(url)
     if not host:
         return ""
@@ -60,7 +60,7 @@ def fold(text: str) -> str:
 
 
 def company_key(name: str) -> str:
-    """A company name reduced to what identifies it: `Acme Analytics Pty. Ltd.` -> `acme analytics`."""
+    """A company name reduced to what identifies it: `Example Widgets Pty. Ltd.` -> `example widgets`."""
     name = fold(name).strip()
     previous = None
     while previous != name:  # "Kallang Precision Engineering Pte. Ltd.": one form at a time

@@ -66,7 +66,7 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     return facts
 
 
-# Inline elements join their text to the words around them: "quotes<span>@</span>acme.com" is one
+# Inline elements join their text to the words around them: "quotes<span>@</span>example.com" is one
 # address, "<b>02</b> 9000 1234" one number. Block elements (and <br>) still end a line.
 _INLINE = [
     "span",

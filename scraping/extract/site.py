@@ -6,7 +6,7 @@
   else the homepage <title> without "Home |", "Welcome to" and page names, else the legal name in the
   footer.
 - E-mails: addresses of organisations credited on the page ("Website by Pixel Agency,
-  hello@pixelagency.com.au") are dropped; when the site has addresses at its own domain, addresses at
+  hello@some-agency.com") are dropped; when the site has addresses at its own domain, addresses at
   other domains are someone else's and dropped. The words-only form is taken only for the site's own
   domain. The site's own domain ranks first.
 - Phones: every number found, minus those the site labels as fax.
@@ -222,7 +222,7 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
 
 
 def _named_like(profile_url: str, domains: set[str]) -> bool:
-    """Whether a profile's handle carries a word of the site's domain ("northwind" of northwind-logistics)."""
+    """Whether a profile's handle carries a word of the site's domain ("harbour" of harbour-freight.com)."""
     handle = re.sub(r"[^a-z0-9]", "", profile_url.rstrip("/").rsplit("/", 1)[-1].lower())
     words = {
         word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4

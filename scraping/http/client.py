@@ -100,8 +100,8 @@ class HttpClient:
     async def fetch_page(self, url: str, *, accept: tuple[str, ...] = HTML_TYPES) -> Page:
         """GET a web page, politely. Raises BlockedURLError (guard, robots.txt) or ScrapeError.
 
-        `accept` lists the content types taken; the default is HTML only ("not HTML" otherwise).
-        A missing content type is taken when the body looks like markup.
+        `accept` lists the content types taken; the default is HTML only ("not HTML" otherwise), and
+        `("*/*",)` takes any. A missing content type is taken when the body looks like markup.
         """
         redirects: list[str] = []
         current = url
@@ -130,6 +130,7 @@ class HttpClient:
                 content_type=content_type,
                 encoding=encoding,
                 redirects=redirects,
+                body=body,
             )
 
     async def request_api(

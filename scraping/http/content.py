@@ -60,6 +60,7 @@ class Page:
     content_type: str = ""
     encoding: str = ""
     redirects: list[str] = field(default_factory=list)  # every URL before `url`, in order
+    body: bytes = b""  # the bytes as received (after Content-Encoding): sitemaps may be gzip files
 
 
 @dataclass
@@ -71,6 +72,8 @@ class ApiResponse:
 
 def acceptable(content_type: str, body: bytes, accept: tuple[str, ...]) -> bool:
     """Whether a body of this content type is wanted; an untyped body is when it looks like markup."""
+    if "*/*" in accept:
+        return True
     if content_type:
         return content_type in accept
     return body.lstrip()[:1] == b"<"

@@ -62,7 +62,7 @@ async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead
 
 
 def site_root(url: str) -> str:
-    """`https://www.acme.com/en/about?x=1` -> `https://www.acme.com/`."""
+    """`https://www.widgets.com/en/about?x=1` -> `https://www.widgets.com/`."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/"
 

@@ -49,7 +49,7 @@ async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead
 
 
 def canonical_company_url(url: str) -> str:
-    """`https://de.linkedin.com/company/Acme/about?trk=x` -> `https://www.linkedin.com/company/acme`.
+    """`https://de.linkedin.com/company/Widgets/about?trk=x` -> `https://www.linkedin.com/company/widgets`.
 
     The form the website source gives LinkedIn links (`extract.social_profile`), so a company's
     profile is one URL whichever source found it; "" when the URL is not a LinkedIn company page.

@@ -1,11 +1,17 @@
 """The `website` source: visit company websites and read their contacts.
 
-For each start URL the homepage is fetched, then the same-site pages most likely to hold contacts
-(ranked by link text and path in several languages: contact, about, team, impressum, kontakt,
-contacto, ...) and the likely pages of sitemap.xml, within `max_depth` links of the homepage and
-`max_pages_per_site` pages. Sites are crawled concurrently; politeness per host is the HTTP client's.
-Each site gives one lead (`extract.build_lead`). A URL that fails is reported with `ctx.warn` and the
-crawl goes on; when every start URL fails the source fails with the reasons.
+For each start URL the homepage is fetched; a home page that is only a language chooser or a
+meta-refresh to a language root (/ -> /en/) is replaced by the root of the job's language (else
+English, else the one it points to). Then come the same-site pages most likely to hold contacts,
+from its links (within `max_depth`) and its sitemaps (`scraping.sitemaps`) alike, ranked by link text
+and path in many languages: contact pages (kontakt, contatti, yhteystiedot, ...) first, then legal
+notices (impressum, mentions légales, aviso legal, colofon, ...), then about, team and careers pages.
+Up to `per_host_concurrency` of them are fetched at once, best first; a site's crawl ends when
+`max_pages_per_site` pages are read, or when its contacts are found (an e-mail at the site's domain,
+a phone, and a contact or legal-notice page read) and no about, team or careers page is left.
+Sites are crawled concurrently; politeness per host is the HTTP client's. Each site gives one lead
+(`extract.build_lead`). A URL that fails is reported with `ctx.warn` and the crawl goes on; when
+every start URL fails the source fails with the reasons.
 
 `scrape_site()` is the same crawl for one site, used by the discovery sources to enrich their leads
 (`merge_leads()` folds the website's findings into a discovered lead).
@@ -16,8 +22,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import re
-import xml.etree.ElementTree as ElementTree
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,64 +30,79 @@ from w3lib.url import canonicalize_url
 
 from scraping import extract
 from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
-from scraping.http import XML_TYPES, safe_url
-from scraping.normalize import registrable_domain
+from scraping.http import safe_url
+from scraping.normalize import fold, registrable_domain
+from scraping.sitemaps import sitemap_urls
 from scraping.sources.registry import SourceContext, register
 from scraping.types import Criteria, Lead
 
-# Words in a link's text or path that point at contact details, with their weight.
+# Words in a link's text or path (folded: lowercase, no accents, "-", "_" and "/" read as spaces) that
+# point at contact details, with their weight. Contact pages come first, then legal notices and quote
+# requests: they hold the company's own e-mail, phone and address; about, team and careers pages next.
 _CONTACT_WORDS = {
     10: (
-        "contact",
-        "kontakt",
-        "contacto",
-        "contacta",
-        "contactenos",
-        "contactez",
-        "contatti",
-        "get in touch",
-        "reach us",
-        "impressum",
-        "imprint",
-        "legal notice",
-        "aviso legal",
-        "aviso-legal",
-        "mentions legales",
-    ),
+        "contact|kontakt|contatti|contato|fale conosco|yhteystiedot|kapcsolat|get in touch|reach us|iletisim|"
+        "επικοινωνια|контакты|お問い合わせ|問い合わせ|联系我们|聯絡我們"
+    ).split("|"),
+    9: (
+        "impressum|impresszum|imprint|legal notice|aviso legal|mentions legales|note legali|colofon|colophon|"
+        "quote|offerte|offert|devis|presupuesto|preventivo|orcamento"
+    ).split("|"),
     6: (
-        "about",
-        "ueber-uns",
-        "uber-uns",
-        "über uns",
-        "ueber uns",
-        "about-us",
-        "sobre",
-        "nosotros",
-        "quienes-somos",
-        "quiénes somos",
-        "empresa",
-        "unternehmen",
-        "company",
-        "who we are",
-        "team",
-        "equipo",
-        "people",
-        "our-team",
-        "locations",
-        "offices",
-        "standorte",
-        "find us",
-        "directions",
-    ),
-    2: ("support", "help", "service", "careers", "jobs", "press", "presse"),
+        "about|ueber uns|uber uns|sobre|nosotros|quienes somos|quem somos|chi siamo|qui sommes nous|"
+        "a propos|over ons|om oss|om os|o nas|tietoa|empresa|unternehmen|azienda|bedrijf|company|"
+        "who we are|team|equipo|equipe|people|leadership|locations|offices|standorte|find us|directions|"
+        "hakkimizda|σχετικα|о компании|о нас|会社概要|会社案内|关于我们"
+    ).split("|"),
+    5: "careers|jobs|karriere|carreras|lavora con noi|vacatures".split(
+        "|"
+    ),  # a jobs@ address is the company's
+    2: "support|help|service|press|presse".split("|"),
 }
+_CONTACT_PAGE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
+_PEOPLE_PAGE = 5  # about, team and careers pages: read even when the contacts are found
 _SKIP_EXTENSIONS = re.compile(
-    r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json)$", re.I
+    r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json|gz)$", re.I
 )
 _SKIP_PATHS = re.compile(
     r"/(wp-admin|wp-login|cart|checkout|login|logout|signin|account|feed|tag|category)\b", re.I
 )
 _MAX_CANDIDATES = 200
+_REFRESH = 100  # a meta refresh is where the page really is: followed before anything else
+_HOME = 1000  # the home page's rank among the pages read
+# A home page with less text than this that only leads to language roots (/en/, /de-at/) is a
+# language chooser or a redirect page, not the site's home.
+_STUB_TEXT_CHARS = 600
+_LANGUAGE_ROOT = re.compile(r"^/([a-z]{2})(?:[-_][a-z]{2})?/?$", re.I)
+# Where a country's main language code differs from its ISO 3166 code (else the code itself is tried).
+_COUNTRY_LANGUAGES = {
+    **dict.fromkeys(("AT", "CH", "LI"), "de"),
+    **dict.fromkeys(("BE", "SR"), "nl"),
+    **dict.fromkeys(("GR", "CY"), "el"),
+    **dict.fromkeys(("BR", "AO", "MZ"), "pt"),
+    **dict.fromkeys(
+        ("MX", "AR", "CL", "CO", "PE", "VE", "UY", "EC", "BO", "PY", "CR", "PA", "GT", "CU"), "es"
+    ),
+    **dict.fromkeys(("CN", "TW", "HK"), "zh"),
+    **dict.fromkeys(("SA", "AE", "EG", "QA", "KW", "JO", "MA", "DZ", "TN"), "ar"),
+    "SE": "sv",
+    "DK": "da",
+    "NO": "no",
+    "CZ": "cs",
+    "EE": "et",
+    "UA": "uk",
+    "JP": "ja",
+    "KR": "ko",
+    "IL": "he",
+    "IR": "fa",
+    "VN": "vi",
+    "SI": "sl",
+    "RS": "sr",
+    "AL": "sq",
+    "GE": "ka",
+    "AM": "hy",
+    "LU": "fr",
+}
 
 
 @dataclass(order=True)
@@ -90,15 +110,17 @@ class _Candidate:
     rank: tuple[int, int, int]  # (-score, depth, order found)
     url: str = field(compare=False)
     depth: int = field(compare=False)
+    contact: bool = field(compare=False, default=False)  # a contact or legal-notice page
 
 
 def link_score(url: str, text: str) -> int:
     """How likely a link leads to contact details (0: not worth a request)."""
-    path = urlsplit(url).path.lower()
-    haystack = f"{path.replace('_', '-')} {text.lower()}"
+    path = urlsplit(url).path
+    # Words are matched where a word starts: "contact" finds "contactez", "om os" not "custom osmosis".
+    haystack = " " + " ".join(re.sub(r"[-_/.+]", " ", fold(f"{path} {text}")).split())
     score = 0
     for weight, words in _CONTACT_WORDS.items():
-        if any(word in haystack for word in words):
+        if any(f" {word}" in haystack for word in words):
             score = max(score, weight)
     if score and path.count("/") > 3:
         score -= 1  # deep paths are blog posts that merely mention the word
@@ -118,12 +140,49 @@ def homepage_of(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), "/", "", ""))
 
 
-def _same_site(url: str, site_domain: str) -> bool:
-    return url.startswith(("http://", "https://")) and registrable_domain(url) == site_domain
+def language_of(region: str | None) -> str:
+    """The main language code of a country ("GR" -> "el"), a guess good enough to pick /el/ over /en/."""
+    return _COUNTRY_LANGUAGES.get(region, region.lower()) if region else ""
+
+
+def language_root(facts: extract.PageFacts, preferred: str, same_site: Callable[[str], bool]) -> str:
+    """The language root a stub home page leads to ("" when it is a real home page).
+
+    A stub has little text, and its meta refresh or all its same-site links point at language roots.
+    The root of the `preferred` language wins, then English, then the refresh target or first link.
+    """
+    if len(" ".join(facts.text.split())) > _STUB_TEXT_CHARS:
+        return ""
+    roots: dict[str, str] = {}
+    other_links = False
+    for position, url in enumerate([facts.meta_refresh, *(link for link, _ in facts.links)]):
+        if not url or not same_site(url):
+            continue
+        path = urlsplit(url).path
+        match = _LANGUAGE_ROOT.match(path)
+        if match:
+            roots.setdefault(url, match.group(1).lower())
+        elif position == 0:
+            return ""  # a refresh to an ordinary page: followed as any refresh is
+        elif path not in ("", "/"):
+            other_links = True
+    refresh_to_root = bool(facts.meta_refresh) and facts.meta_refresh in roots
+    if not roots or (other_links and not refresh_to_root):
+        return ""
+    for wanted in (preferred, "en"):
+        for url, language in roots.items():
+            if language == wanted:
+                return url
+    return next(iter(roots))
 
 
 class _SiteCrawl:
-    """The crawl of one site: a ranked frontier, a seen-set and the pages read so far."""
+    """The crawl of one site: a ranked frontier, a seen-set and the pages read so far.
+
+    Up to `per_host_concurrency` pages are in flight at once, always the best-ranked candidates; the
+    crawl ends when the page budget is spent, the frontier is empty, the job stops, or the contacts
+    are found (an e-mail at the site's domain, a phone, and a contact or legal-notice page read).
+    """
 
     def __init__(self, start_url: str, criteria: Criteria, ctx: SourceContext) -> None:
         self.start_url = normalise_start_url(start_url)
@@ -132,16 +191,23 @@ class _SiteCrawl:
         self.settings = ctx.settings
         self.region = extract.region_for(criteria.geography, self.start_url)
         self.pages: list[extract.PageFacts] = []
+        # Where each page stands in the lead's merge: home pages first, then by rank (score, depth,
+        # order found), so the lead does not depend on which of two pages fetched side by side
+        # answered first.
+        self.page_order: list[tuple[int, int, int]] = []
         self.seen: set[str] = set()
         self.frontier: list[_Candidate] = []
         self.found = 0
-        self.planned = 0
         self.site_domain = ""
         self.homepage = ""
+        self.in_flight = 0
+        self.planned_crawl = 0  # pages of the frontier announced to the progress reporter, not yet done
+        self.own_email = self.phone = self.contact_page = False
+        self.changed = asyncio.Condition()
 
     async def run(self) -> Lead:
         """Crawl the site. Raises when the homepage itself cannot be read."""
-        self._plan(1)
+        self.ctx.progress(0, 1)
         self.seen.add(canonicalize_url(self.start_url))
         try:
             first = await self.ctx.http.fetch_page(self.start_url)
@@ -150,33 +216,78 @@ class _SiteCrawl:
         self.homepage = homepage_of(first.url)
         self.site_domain = registrable_domain(first.url)
         self.seen.add(canonicalize_url(first.url))
-        self._read(first.url, first.text, depth=0)
-        await self._add_sitemap()
+        home = extract.parse_page(first.text, first.url, self.region)
+        root = language_root(home, language_of(self.region), self._same_site)
+        if not root or not await self._read_language_root(home, root):
+            self._read(home, depth=0)
+        if not self.ctx.stopping() and self._budget() > 0 and self.settings.max_depth >= 1:
+            urls = await sitemap_urls(
+                self.ctx.http, self.homepage, same_site=self._same_site, warn=self.ctx.warn
+            )
+            for url in urls:
+                self._offer(url, link_score(url, ""), 1)
         await self._crawl()
-        return extract.build_lead(self.pages, self.criteria, self.homepage, source=self.ctx.source)
+        pages = [
+            facts for _, facts in sorted(zip(self.page_order, self.pages, strict=True), key=lambda p: p[0])
+        ]
+        return extract.build_lead(pages, self.criteria, self.homepage, source=self.ctx.source)
 
-    def _plan(self, count: int) -> None:
-        if count > 0:
-            self.planned += count
-            self.ctx.progress(0, count)
+    async def _read_language_root(self, home: extract.PageFacts, root: str) -> bool:
+        """Read the language root a stub home page leads to, as the home page. False if it failed."""
+        self.pages.append(home)  # the stub still names the site (title, og:site_name)
+        self.page_order.append((-_HOME - 1, 0, 0))
+        self.seen.add(canonicalize_url(root))
+        self.ctx.progress(0, 1)
+        try:
+            page = await self.ctx.http.fetch_page(root)
+        except ScrapeError as exc:
+            self.ctx.warn(safe_url(root), str(exc))
+            self.pages.pop()
+            self.page_order.pop()
+            return False
+        finally:
+            self.ctx.progress(1, 0)
+        if not self._same_site(page.url):
+            self.pages.pop()
+            self.page_order.pop()
+            return False
+        self.seen.add(canonicalize_url(page.url))
+        self._read(extract.parse_page(page.text, page.url, self.region), depth=0)
+        return True
+
+    def _same_site(self, url: str) -> bool:
+        return url.startswith(("http://", "https://")) and registrable_domain(url) == self.site_domain
 
     def _budget(self) -> int:
-        return max(0, self.settings.max_pages_per_site - len(self.pages))
+        return max(0, self.settings.max_pages_per_site - len(self.pages) - self.in_flight)
 
-    def _read(self, url: str, html: str, depth: int) -> None:
-        facts = extract.parse_page(html, url, self.region)
+    def _read(
+        self,
+        facts: extract.PageFacts,
+        depth: int,
+        rank: tuple[int, int, int] = (-_HOME, 0, 0),
+        contact: bool = False,
+    ) -> None:
         self.pages.append(facts)
+        self.page_order.append(rank)
+        self.contact_page = self.contact_page or contact
+        self.own_email = self.own_email or any(
+            registrable_domain(hit.address.rsplit("@", 1)[-1]) == self.site_domain
+            and hit.address not in facts.quoted_emails
+            for hit in facts.emails
+        )
+        self.phone = self.phone or any(
+            number not in facts.faxes and number not in facts.others_phones for number in facts.phones
+        )
         if facts.meta_refresh:
-            # A refresh is where the page really is: follow it first (the seen-set cuts loops).
-            self._offer(facts.meta_refresh, 100, depth)
+            # The seen-set cuts refresh loops.
+            self._offer(facts.meta_refresh, _REFRESH, depth)
         if depth < self.settings.max_depth:
             for link, text in facts.links:
                 self._offer(link, link_score(link, text), depth + 1)
 
     def _offer(self, url: str, score: int, depth: int) -> None:
-        if score <= 0 or len(self.frontier) >= _MAX_CANDIDATES:
-            return
-        if not _same_site(url, self.site_domain):
+        if score <= 0 or len(self.frontier) >= _MAX_CANDIDATES or not self._same_site(url):
             return
         path = urlsplit(url).path
         if _SKIP_EXTENSIONS.search(path) or _SKIP_PATHS.search(path):
@@ -186,57 +297,63 @@ class _SiteCrawl:
             return
         self.seen.add(key)
         self.found += 1
-        heapq.heappush(self.frontier, _Candidate((-score, depth, self.found), url, depth))
+        contact = score >= _CONTACT_PAGE and (score != _REFRESH or link_score(url, "") >= _CONTACT_PAGE)
+        heapq.heappush(self.frontier, _Candidate((-score, depth, self.found), url, depth, contact))
 
-    async def _add_sitemap(self) -> None:
-        """Offer the contact-looking URLs of the site's sitemap (robots.txt's, else /sitemap.xml)."""
-        if self._budget() <= 0 or self.settings.max_depth < 1:
-            return
-        robots = await self.ctx.http.robots_for(self.homepage) if self.settings.obey_robots_txt else None
-        sitemaps = [url for url in (robots.sitemaps if robots else []) if _same_site(url, self.site_domain)]
-        for sitemap_url in (sitemaps or [self.homepage + "sitemap.xml"])[:2]:
-            try:
-                page = await self.ctx.http.fetch_page(sitemap_url, accept=XML_TYPES)
-            except ScrapeError:
-                continue  # a sitemap is optional: no sitemap is not a problem worth a warning
-            for loc in sitemap_locations(page.text)[:_MAX_CANDIDATES]:
-                self._offer(loc, link_score(loc, ""), 1)
+    def _can_fetch(self) -> bool:
+        if not self.frontier or self._budget() <= 0 or self.ctx.stopping():
+            return False
+        # Found contacts end the crawl once no about or team page (people, address) is left to read.
+        found = self.own_email and self.phone and self.contact_page
+        return not found or -self.frontier[0].rank[0] >= _PEOPLE_PAGE
 
     async def _crawl(self) -> None:
-        to_plan = min(len(self.frontier), self._budget())
-        self._plan(to_plan)
-        planned_here = to_plan
-        while self.frontier and self._budget() > 0 and not self.ctx.stopping():
-            candidate = heapq.heappop(self.frontier)
+        self._replan()
+        workers = max(1, self.settings.per_host_concurrency)
+        await asyncio.gather(*(self._worker() for _ in range(workers)))
+        if self.planned_crawl > 0:
+            # Pages planned but left unread (contacts found, job stopping) leave the plan again.
+            self.ctx.progress(0, -self.planned_crawl)
+            self.planned_crawl = 0
+
+    async def _worker(self) -> None:
+        while True:
+            async with self.changed:
+                # An idle worker waits while pages in flight may still add candidates.
+                await self.changed.wait_for(lambda: self._can_fetch() or self.in_flight == 0)
+                if not self._can_fetch():
+                    return
+                candidate = heapq.heappop(self.frontier)
+                self.in_flight += 1
             try:
-                page = await self.ctx.http.fetch_page(candidate.url)
-            except ScrapeError as exc:
-                self.ctx.warn(safe_url(candidate.url), str(exc))
-            else:
-                if not _same_site(page.url, self.site_domain):
-                    self.ctx.warn(safe_url(candidate.url), f"redirected off the site to {safe_url(page.url)}")
-                else:
-                    self.seen.add(canonicalize_url(page.url))
-                    self._read(page.url, page.text, candidate.depth)
+                await self._fetch(candidate)
             finally:
-                self.ctx.progress(1, 0)
-                planned_here -= 1
-            # Pages found on the way may raise the plan, never beyond the budget.
-            wanted = min(len(self.frontier), self._budget())
-            if wanted > planned_here:
-                self._plan(wanted - planned_here)
-                planned_here = wanted
+                async with self.changed:
+                    self.in_flight -= 1
+                    self.ctx.progress(1, 0)
+                    self.planned_crawl -= 1
+                    self._replan()
+                    self.changed.notify_all()
 
+    async def _fetch(self, candidate: _Candidate) -> None:
+        try:
+            page = await self.ctx.http.fetch_page(candidate.url)
+        except ScrapeError as exc:
+            self.ctx.warn(safe_url(candidate.url), str(exc))
+            return
+        if not self._same_site(page.url):
+            self.ctx.warn(safe_url(candidate.url), f"redirected off the site to {safe_url(page.url)}")
+            return
+        self.seen.add(canonicalize_url(page.url))
+        facts = extract.parse_page(page.text, page.url, self.region)
+        self._read(facts, candidate.depth, candidate.rank, candidate.contact)
 
-def sitemap_locations(xml_text: str) -> list[str]:
-    """The <loc> URLs of a sitemap (or sitemap index). Malformed XML gives what a regex can find."""
-    try:
-        root = ElementTree.fromstring(
-            xml_text.encode("utf-8") if xml_text.lstrip().startswith("<?xml") else xml_text
-        )
-    except ElementTree.ParseError:
-        return [match.strip() for match in re.findall(r"<loc>\s*([^<]+?)\s*</loc>", xml_text)]
-    return [element.text.strip() for element in root.iter() if element.tag.endswith("loc") and element.text]
+    def _replan(self) -> None:
+        # Pages found on the way may raise the plan, never beyond the budget.
+        wanted = min(len(self.frontier), self._budget()) + self.in_flight
+        if wanted > self.planned_crawl:
+            self.ctx.progress(0, wanted - self.planned_crawl)
+            self.planned_crawl = wanted
 
 
 async def scrape_site(url: str, criteria: Criteria, ctx: SourceContext) -> Lead | None:

@@ -1,9 +1,10 @@
 """Fixture company websites served on 127.0.0.1, and the settings the scraping tests run with.
 
-One threaded server serves every site under tests/scraping/fixtures/sites/<host>/, chosen by the Host
-header; the HTTP client reaches these names because the tests replace the module's resolver so that
-they resolve to 127.0.0.1, and the address guard stays on with exactly 127.0.0.1 let through. The
-server logs every request and the most requests it ever had in flight per host, so politeness is
+One threaded server serves every site under tests/scraping/fixtures/sites/<host>/ and
+tests/scraping/fixtures/sites_heldout/<host>/, chosen by the Host header; the HTTP client reaches
+these names because the tests replace the module's resolver so that they resolve to 127.0.0.1, and
+the address guard stays on with exactly 127.0.0.1 let through. The server logs every request and the
+most requests it ever had in flight per host, so politeness is
 asserted where it matters: at the server.
 
 A site may have a routes.json for behaviours files cannot show: redirects, delays, oversized or
@@ -30,6 +31,7 @@ from scraping.http import guard
 from scraping.types import ScrapeSettings
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
+HELDOUT_SITES = Path(__file__).parent / "fixtures" / "sites_heldout"
 SERVER_LATENCY = 0.02  # every answer waits a little, so overlapping requests would show
 
 
@@ -109,7 +111,7 @@ class FixtureServer:
                 log.in_flight[host] -= 1
 
     def _routes(self, host: str) -> dict[str, Any]:
-        routes_file = SITES / host / "routes.json"
+        routes_file = site_root(host) / "routes.json"
         routes = json.loads(routes_file.read_text()) if routes_file.exists() else {}
         routes.update(
             {path: spec for (route_host, path), spec in self.extra_routes.items() if route_host == host}
@@ -122,7 +124,7 @@ class FixtureServer:
             file = self._file(host, path)
             if file is None:
                 return self._send(handler, 404, b"<html><body>Not found</body></html>")
-            spec = {"file": str(file.relative_to(SITES / host))}
+            spec = {"file": str(file.relative_to(site_root(host)))}
         time.sleep(spec.get("delay", 0))
         if count <= spec.get("fail_times", 0):
             headers = {"Retry-After": spec["retry_after"]} if "retry_after" in spec else {}
@@ -135,8 +137,10 @@ class FixtureServer:
         if "json" in spec:
             body = json.dumps(spec["json"]).encode()
             return self._send(handler, spec.get("status", 200), body, "application/json")
-        if "file" in spec:
-            body = (SITES / host / spec["file"]).read_bytes()
+        if "data" in spec:
+            body = spec["data"]  # bytes as they are (a gzip file, say)
+        elif "file" in spec:
+            body = (site_root(host) / spec["file"]).read_bytes()
         else:
             body = spec.get("body", "").encode()
         body = body.replace(b"{{BASE}}", f"http://{host}:{self.port}".encode())
@@ -145,7 +149,7 @@ class FixtureServer:
 
     @staticmethod
     def _file(host: str, path: str) -> Path | None:
-        root = SITES / host
+        root = site_root(host)
         if not root.is_dir() or ".." in path:
             return None
         relative = path.strip("/")
@@ -200,12 +204,21 @@ def _content_type(name: str) -> str:
     return "text/html; charset=utf-8"
 
 
+def site_root(host: str) -> Path:
+    """The folder a host's files are served from: the tuning sites', else the held-out sites'."""
+    return HELDOUT_SITES / host if (HELDOUT_SITES / host).is_dir() else SITES / host
+
+
 def site_hosts() -> list[str]:
     return sorted(path.name for path in SITES.iterdir() if (path / "truth.json").exists())
 
 
+def heldout_hosts() -> list[str]:
+    return sorted(path.name for path in HELDOUT_SITES.iterdir() if (path / "truth.json").exists())
+
+
 def truth(host: str) -> dict[str, Any]:
-    return json.loads((SITES / host / "truth.json").read_text())
+    return json.loads((site_root(host) / "truth.json").read_text())
 
 
 @pytest.fixture()
@@ -217,7 +230,7 @@ def server() -> FixtureServer:
 
 def install_fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Every fixture site resolves to 127.0.0.1, other names to nothing; add entries to simulate more."""
-    answers = {host: ["127.0.0.1"] for host in site_hosts()}
+    answers = {host: ["127.0.0.1"] for host in site_hosts() + heldout_hosts()}
 
     async def resolve(host: str, port: int) -> list[str]:
         if host in answers:

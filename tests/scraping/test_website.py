@@ -10,8 +10,9 @@ import pytest
 from scraping.errors import ConfigurationError, ScrapeError
 from scraping.http import HttpClient
 from scraping.normalize import company_key
+from scraping.sitemaps import sitemap_locations
 from scraping.sources import REGISTRY, SourceContext
-from scraping.sources.website import link_score, merge_leads, scrape_site, sitemap_locations
+from scraping.sources.website import link_score, merge_leads, scrape_site
 from scraping.types import Criteria, Lead, ScrapeSettings
 from tests.scraping.conftest import FixtureServer, install_fake_dns, make_settings, site_hosts, truth
 
