@@ -39,7 +39,7 @@ def hostname(url: str) -> str:
 
 @lru_cache(maxsize=4096)
 def registrable_domain(url: str) -> str:
-    """`https://www.shop.widgets.com.au/x` -> `widgets.com.au`; hosts with no public suffix keep their name."""
+    """`https://www.shop.widgets.com.au/x` -> `widgets.com.au`; a host with no public suffix keeps it."""
     host = hostname(url)
     if not host:
         return ""

@@ -4,12 +4,17 @@
 
 - Company name: schema.org Organization / LocalBusiness (JSON-LD, then microdata), else og:site_name,
   else the homepage <title> without "Home |", "Welcome to" and page names, else the legal name in the
-  footer.
-- E-mails: addresses of organisations credited on the page ("Website by Pixel Agency,
-  hello@some-agency.com") are dropped; when the site has addresses at its own domain, addresses at
-  other domains are someone else's and dropped. The words-only form is taken only for the site's own
-  domain. The site's own domain ranks first.
-- Phones: every number found, minus those the site labels as fax.
+  footer; a name in another script gives way to the site's Latin-script one.
+- E-mails (`site_emails`): the company's are those at its own domains (where it is served, its
+  canonical and og:url, and domains its structured data gives addresses at), staff addresses there,
+  and public-mail addresses it links as its contact. Agencies credited on the page ("Website by Some
+  Agency, hello@some-agency.com"), customers in testimonials, job boards, partners and sample records
+  are someone else's: they go to the payload's `other_organisations_emails`, never to the lead. A site
+  with no mail of its own gives the addresses of its contact and legal pages.
+- Phones (`site_phones`): every number found, minus faxes, minus numbers beside another
+  organisation's e-mail address or in a testimonial; numbers only met in running prose count only
+  when the site shows none in a contact position.
+- People: team cards, "Name, Role" lines, named profile links and JSON-LD staff (`people`).
 - Address: schema.org PostalAddress, else the first address-shaped text.
 
 Confidence, in [0, 1], is the sum of:

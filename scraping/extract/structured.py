@@ -22,9 +22,8 @@ from scraping.extract.emails import EmailHit, clean_email
 from scraping.extract.facts import PageFacts
 from scraping.extract.people import people_in_json_ld
 from scraping.extract.phones import parse_phone
-from scraping.extract.regions import POSTCODE_AFTER_LOCALITY, REGIONS
+from scraping.extract.regions import POSTCODE_AFTER_LOCALITY, country_region
 from scraping.extract.socials import social_profile
-from scraping.normalize import fold
 
 _ORG_TYPES = {
     "organization",
@@ -147,7 +146,7 @@ def format_postal_address(address: Any) -> str:
     locality, region, postcode = (
         _first(address.get(key)) for key in ("addressLocality", "addressRegion", "postalCode")
     )
-    if REGIONS.get(fold(country)) in POSTCODE_AFTER_LOCALITY or not country:
+    if country_region(country) in POSTCODE_AFTER_LOCALITY or not country:
         town = [locality, region, postcode]
     else:
         town = [postcode, locality, region]  # "70565 Stuttgart", "28013 Madrid"

@@ -50,8 +50,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from scraping import geo
 from scraping.errors import ConfigurationError, ScrapeError
-from scraping.extract import region_for
 from scraping.http import HttpClient
 from scraping.sources.common import result_limit
 from scraping.sources.enrich import enrich
@@ -109,7 +109,7 @@ def plain_text(value: Any) -> str:
 
 def country_code(geography: str) -> str:
     """The ISO 3166 alpha-2 code of the country a geography names ("Leeds, UK" -> "GB"), or ""."""
-    return region_for(geography) or ""
+    return (geo.search_country(geography) or "").upper()
 
 
 def _results(items: Any, backend: str, url_key: str, snippet_key: str) -> list[SearchResult]:

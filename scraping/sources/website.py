@@ -190,6 +190,7 @@ class _SiteCrawl:
         self.ctx = ctx
         self.settings = ctx.settings
         self.region = extract.region_for(criteria.geography, self.start_url)
+        self.criteria_geography = criteria.geography
         self.pages: list[extract.PageFacts] = []
         # Where each page stands in the lead's merge: home pages first, then by rank (score, depth,
         # order found), so the lead does not depend on which of two pages fetched side by side
@@ -217,6 +218,14 @@ class _SiteCrawl:
         self.site_domain = registrable_domain(first.url)
         self.seen.add(canonicalize_url(first.url))
         home = extract.parse_page(first.text, first.url, self.region)
+        if self.region is None:
+            # No region from the job or the domain: the home page's "+CC" numbers and postal address
+            # say where the site is; read it again with that region so its national numbers count.
+            self.region = extract.region_for(
+                self.criteria_geography, first.url, phone_countries=home.phones, address_country=home.country
+            )
+            if self.region is not None:
+                home = extract.parse_page(first.text, first.url, self.region)
         root = language_root(home, language_of(self.region), self._same_site)
         if not root or not await self._read_language_root(home, root):
             self._read(home, depth=0)

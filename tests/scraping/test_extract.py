@@ -365,3 +365,14 @@ def test_a_service_offered_is_not_the_company():
     {"@type":"Service","name":"Roof repair","provider":{"@type":"LocalBusiness","name":"Acme Roofing Co."}}
     </script>"""
     assert lead_of(html).company_name == "Acme Roofing Co."
+
+
+def test_a_remote_job_reads_national_numbers_by_the_sites_own_evidence():
+    html = "<p>Call (09) 555 0123 or +64 9 555 0199</p>"
+    assert region_for("Remote", "https://www.widgets.co.nz/") == "NZ"  # the site's ccTLD
+    assert region_for("Remote", "https://www.widgets.com/", phone_countries=["+6495550199"]) == "NZ"
+    assert region_for("Worldwide", "https://www.widgets.com/", address_country="Deutschland") == "DE"
+    assert region_for("Remote", "https://www.widgets.com/") is None
+    lead = lead_of(html, geography="Remote", site="https://www.widgets.co.nz/")
+    assert sorted(lead.phones) == ["+6495550123", "+6495550199"]
+    assert lead_of(html, geography="Remote", site="https://www.widgets.com/").phones == ["+6495550199"]

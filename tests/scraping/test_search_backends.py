@@ -251,5 +251,6 @@ def test_the_query_is_the_search_query_else_industry_geography_keywords() -> Non
 def test_country_codes_and_plain_text() -> None:
     assert country_code("Leeds, UK") == "GB"
     assert country_code("Berlin") == "DE"
-    assert country_code("Atlantis") == ""
+    assert country_code("Atlantis") == "ZA"  # a town in the Western Cape
+    assert country_code("Narnia") == ""
     assert plain_text("<strong>Acme</strong> &amp; Co\n ltd") == "Acme & Co ltd"
