@@ -37,9 +37,15 @@ _ADDRESS_PATTERNS = [
 
 def find_address(text: str) -> str:
     """The first address-shaped stretch of text, on one line."""
+    addresses = find_addresses(text)
+    return addresses[0] if addresses else ""
+
+
+def find_addresses(text: str) -> list[str]:
+    """Every address-shaped stretch of text, each on one line: the first pattern's matches first."""
     flat = " ".join(text.split())
-    for pattern in _ADDRESS_PATTERNS:
-        match = pattern.search(flat)
-        if match:
-            return re.sub(r"\s*[·|•]\s*", ", ", match.group(0)).strip(" ,")
-    return ""
+    return [
+        re.sub(r"\s*[·|•]\s*", ", ", match.group(0)).strip(" ,")
+        for pattern in _ADDRESS_PATTERNS
+        for match in pattern.finditer(flat)
+    ]

@@ -34,11 +34,11 @@ _BRACKETED_DOT = re.compile(rf"\s*{_OPEN}\s*(?:{_DOT_WORDS})\s*{_CLOSE}\s*", re.
 _SPACED_AT = re.compile(r"(?<=[\w.+-])[ \t]*@[ \t]*(?=[a-z0-9])", re.I)
 _SPACED_DOT = re.compile(r"(@[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?:[ \t]+\.[ \t]+([a-z0-9-]+))", re.I)
 _WORDS = re.compile(
-    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+(?:at|arroba|chez)\s+([a-z0-9-]+(?:\s+(?:dot|punto|point|punkt)"
+    r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+(?:at|arroba|chez|kukac)\s+([a-z0-9-]+(?:\s+(?:dot|punto|point|punkt|pont)"
     r"\s+[a-z0-9-]+)+)(?![\w-])",
     re.I,
 )
-_WORD_DOT = re.compile(r"\s+(?:dot|punto|point|punkt)\s+", re.I)
+_WORD_DOT = re.compile(r"\s+(?:dot|punto|point|punkt|pont)\s+", re.I)
 _ASSET_SUFFIXES = (
     "png",
     "jpg",

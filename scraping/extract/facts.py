@@ -31,15 +31,16 @@ class PageFacts:
         default_factory=list
     )  # inside long sentences: taken only as a last resort
     # Contacts of other organisations: in testimonials and quotes, or beside another organisation's address.
-    # (addresses, numbers) of each innermost block that gives an e-mail address and phone numbers.
-    email_blocks: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
+    # (addresses, numbers, postal addresses) of each innermost block that gives an e-mail address.
+    email_blocks: list[tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = field(default_factory=list)
     quoted_emails: set[str] = field(default_factory=set)  # in testimonials and quotes
     others_phones: set[str] = field(default_factory=set)
-    socials: dict[str, str] = field(default_factory=dict)
+    socials: dict[str, str] = field(default_factory=dict)  # network -> the page's first profile
+    more_socials: list[tuple[str, str]] = field(default_factory=list)  # the page's other profiles
     profile_links: list[str] = field(default_factory=list)  # LinkedIn /in/ links not on a person's card
     staff: list[Person] = field(default_factory=list)
     structured_address: str = ""
-    text_address: str = ""
+    text_addresses: list[str] = field(default_factory=list)  # address-shaped text, in reading order
     locality: str = ""
     country: str = ""
     text: str = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*|\s+::\s+")
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*\|\s*|\s+::\s+")
 _GENERIC_TITLE = re.compile(
     r"^(home|homepage|home page|welcome|start|startseite|inicio|accueil|contact(?: us)?|about(?: us)?|"
     r"kontakt|impressum|contacto|sobre nosotros|quiénes somos|quienes somos|team|our team|"
@@ -33,7 +33,7 @@ _FOOTER_NAME = re.compile(
 def clean_title(title: str) -> str:
     """ "Home | Acme Analytics" -> "Acme Analytics"; "Welcome to Acme" -> "Acme"."""
     title = " ".join(htmllib.unescape(title).split())
-    parts = [_WELCOME.sub("", part).strip() for part in _TITLE_SEPARATORS.split(title)]
+    parts = [_WELCOME.sub("", part).strip() for part in TITLE_SEPARATORS.split(title)]
     parts = [part for part in parts if part and not _GENERIC_TITLE.match(part)]
     if not parts:
         return ""

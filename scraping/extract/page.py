@@ -17,7 +17,7 @@ from urllib.parse import unquote, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from scraping.extract.addresses import find_address
+from scraping.extract.addresses import find_addresses
 from scraping.extract.emails import (
     EMAIL_PATTERN,
     EmailHit,
@@ -149,8 +149,9 @@ def _read_email_blocks(tree: LexborHTMLParser, facts: PageFacts, region: str | N
             continue
         addresses = frozenset(hit.address for hit in emails_in_text(" ".join(text.split())))
         phones = frozenset(hit.e164 for hit in phones_in_text(text, region))
-        if addresses and phones:
-            facts.email_blocks.append((addresses, phones))
+        postal = tuple(find_addresses(text))
+        if addresses and (phones or postal):
+            facts.email_blocks.append((addresses, phones, postal))
 
 
 def _read_head(tree: LexborHTMLParser, facts: PageFacts) -> None:
@@ -225,7 +226,8 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
             if profile[1] not in facts.profile_links:
                 facts.profile_links.append(profile[1])
         else:
-            facts.socials.setdefault(*profile)
+            if facts.socials.setdefault(*profile) != profile[1]:
+                facts.more_socials.append(profile)
 
 
 def _in_credit(node: LexborNode) -> bool:
@@ -260,4 +262,4 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
         else:
             facts.phones.append(hit.e164)
     facts.footer_name = footer_name(flat)
-    facts.text_address = find_address(text)
+    facts.text_addresses = find_addresses(text)

@@ -33,7 +33,9 @@ _ROLE_WORDS = re.compile(
     r"fundadora?|amministratore|titolare|responsabile|direttore|direttrice|socio|"
     r"directeur|eigenaar|oprichter|medeoprichter|bedrijfsleider|adviseur|"
     r"vd|verkställande|grundare|ägare|chef|daglig\s+leder|daglig|leder|toimitusjohtaja|perustaja|"
-    r"prezes|dyrektor|kierownik|właściciel|założyciel|"
+    r"prezes|dyrektor|kierownik|właściciel|założyciel|jednatel|ředitel|vedoucí|ügyvezető|igazgató|"
+    r"tulajdonos|müdür|müdürü|başkan|başkanı|kurucu|direktør|indehaver|salgschef|projektleder|"
+    r"coordenador(?:a)?|coordinador(?:a)?|encargad[oa]|gerente|sócia-gerente|sócio-gerente|"
     r"代表取締役|取締役|社長|部長|課長|会長|대표|이사)\b",
     re.I,
 )
@@ -138,6 +140,13 @@ _SECTION_WORDS = {
     "awards",
     "solutions",
     "products",
+    "ihre",
+    "ansprechpartner",
+    "ansprechpersonen",
+    "contacts",
+    "persons",
+    "staff",
+    "kontakt",
 }
 
 
@@ -146,6 +155,8 @@ def looks_like_name(text: str) -> bool:
     text = re.sub(rf"^{_HONORIFICS}\s+", "", " ".join(text.split()), flags=re.I)
     tokens = text.split()
     if not 2 <= len(tokens) <= 5 or len(text) > 48 or re.search(r"[\d@/|:&,()]", text):
+        return False
+    if _ROLE_WORDS.search(text):  # "Shop Foreman", "Lead Electrical Engineer": a role, not a name
         return False
     named = [token for token in tokens if token.lower() not in _PARTICLES]
     if len(named) < 2 or any(token.lower().strip(".") in _SECTION_WORDS for token in tokens):
@@ -172,12 +183,14 @@ def people_in_html(tree: LexborHTMLParser, url: str) -> list[Person]:
 
 
 _NAME_THEN_ROLE = re.compile(r"^\s*([^,–—|:]{4,48}?)\s*(?:,|–|—|\||\s-\s)\s*([^,–—|]{2,80}?)\s*(?:[-–—|,]|$)")
+# "Geschäftsführer: Ing. Markus Steiner", "Managing directors: Anna Kranich, Jan Petersen".
+_ROLE_THEN_NAMES = re.compile(r"^\s*([^:]{3,60}?)\s*:\s*(.{4,120})$")
 
 
 def _people_in_lines(tree: LexborHTMLParser) -> list[Person]:
     """Lines such as "Jane Citizen, Managing Director - LinkedIn" in a list or a short paragraph."""
     people = []
-    for node in tree.css("li, dd, td, p"):
+    for node in tree.css("li, dd, td, p, h2, h3, h4, h5"):
         text = " ".join((node.text(separator=" ") or "").split())
         match = _NAME_THEN_ROLE.match(text) if len(text) <= 140 else None
         if match is None or _inside(node, _NOT_PEOPLE_CONTAINER):
@@ -186,6 +199,30 @@ def _people_in_lines(tree: LexborHTMLParser) -> list[Person]:
         if looks_like_name(name) and _ROLE_WORDS.search(role):
             email, linkedin = _contacts_in(node)
             people.append(Person(name=_strip_honorific(name), role=role, email=email, linkedin=linkedin))
+    for node in tree.css("p, li, dd, td, div"):
+        if len(node.css("p, li, dd, td, div")) > 1 or _inside(node, _NOT_PEOPLE_CONTAINER):
+            continue
+        role_above = ""  # "Vertreten durch die Geschäftsführer:" with the names on the lines below
+        for line in (node.text(separator="\n") or "").split("\n"):
+            line = " ".join(line.split())
+            if not line:
+                continue
+            labelled = _ROLE_THEN_NAMES.match(line)
+            if labelled and _ROLE_WORDS.search(labelled.group(1)):
+                for name in re.split(r",\s*|\s+(?:und|and|et|y|e|og|och|i)\s+", labelled.group(2)):
+                    if looks_like_name(name):
+                        people.append(Person(name=_strip_honorific(name), role=labelled.group(1)))
+            elif role_above and looks_like_name(line):
+                people.append(Person(name=_strip_honorific(line), role=role_above))
+                continue
+            role_above = line.rstrip(":") if line.endswith(":") and _ROLE_WORDS.search(line) else ""
+    for row in tree.css("tr"):
+        cells = [" ".join((cell.text(separator=" ") or "").split()) for cell in row.css("td, th")]
+        if len(cells) >= 2 and looks_like_name(cells[0]) and _ROLE_WORDS.search(cells[1]):
+            email, linkedin = _contacts_in(row)
+            people.append(
+                Person(name=_strip_honorific(cells[0]), role=cells[1], email=email, linkedin=linkedin)
+            )
     return people
 
 
@@ -217,7 +254,9 @@ def _json_ld_people(value: Any, staff: bool) -> Iterator[Person]:
     types = types if isinstance(types, list) else [types]
     if "Person" in [str(item).rsplit("/", 1)[-1] for item in types]:
         name = " ".join(str(value.get("name") or "").split())
-        if name and (staff or value.get("jobTitle")) and looks_like_name(name):
+        # A Person counts as staff where the organisation names it (employee, founder, member) or where
+        # it says whom it works for; a lone Person with a jobTitle is often a blog post's author.
+        if name and (staff or value.get("worksFor")) and looks_like_name(name):
             yield _json_ld_person(value, name)
         return
     for key, child in value.items():

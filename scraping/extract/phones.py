@@ -14,8 +14,12 @@ from urllib.parse import unquote
 import phonenumbers
 from selectolax.lexbor import LexborNode
 
-# "Fax", "Telefax", "Fax2Email", "FAX：", "传真"; a prefix is enough: nothing else starts with "fax".
-_FAX_LABEL = re.compile(r"\b(?:tele)?fax|\bfacsimile|\bfac[- ]?simil|ファックス|ＦＡＸ|传真|팩스", re.I)
+# "Fax", "Telefax", "Fax2Email", "Faks", "Téléc.", "FAX：", "传真": a prefix is enough.
+_FAX_LABEL = re.compile(
+    r"\b(?:tele)?(?:fax|faks)|\bfacsimile|\bfac[- ]?simil|\bt[ée]l[ée]c(?:opie(?:ur)?|\.)|\btelecopia|"
+    r"факс|φαξ|פקס|فاكس|ファックス|ＦＡＸ|传真|팩스",
+    re.I,
+)
 _PHONE_LABEL = re.compile(
     r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
     r"call|ph|hotline|whatsapp|fon)\b",
@@ -31,7 +35,8 @@ _NOT_PHONE_LABEL = re.compile(
     r"company\s+(?:no|number|reg)|corporate\s+number|法人番号|tax|steuer(?:nummer)?|st\.?-?nr|"
     r"iban|bic|swift|sort\s+code|account|konto|blz|bankgiro|plusgiro|paybill|till|"
     r"order|invoice|ref|reference|version|build|release|isbn|licen[cs]e|lic|nmls|permit|"
-    r"postcode|zip|cap\.?\s*soc|capital)\b\.?)[\s:#.\-–]*(?:no\.?|nr\.?|number|n[ºo°]\.?|#)?[\s:#.]*"
+    r"postcode|zip|cap\.?\s*soc|capital)\b\.?)(?:\s+[a-z]{2,6}\b\.?)?"  # "Licence RBQ : 5712-3408-01"
+    r"[\s:#.\-–]*(?:no\.?|nr\.?|number|n[ºo°]\.?|#)?[\s:#.]*"
     r"(?:e\s+c\.?\s?f\.?\s*)?\Z",
     re.I,
 )

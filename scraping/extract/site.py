@@ -34,9 +34,9 @@ from urllib.parse import urlsplit
 
 from scraping.extract.emails import PLACEHOLDER_LOCALS, is_free_mail, rank_emails
 from scraping.extract.facts import PageFacts
-from scraping.extract.names import clean_title
+from scraping.extract.names import TITLE_SEPARATORS, clean_title
 from scraping.extract.people import merge_people
-from scraping.normalize import fold, registrable_domain
+from scraping.normalize import company_key, fold, registrable_domain
 from scraping.types import Criteria, Lead
 
 
@@ -109,29 +109,59 @@ def _own_domain(address: str, domains: set[str]) -> bool:
     return registrable_domain(address.split("@", 1)[1]) in domains
 
 
-def site_phones(pages: list[PageFacts], emails: list[str]) -> list[str]:
-    """Every number the site gives as its own: not a fax, not beside another organisation's contact.
+def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], set[str]]:
+    """(numbers, postal addresses) given beside another organisation's e-mail address.
 
-    A number in the same block as an e-mail address that is neither the company's (`emails`) nor at a
-    public mail provider is the other organisation's. Numbers met only inside long sentences ("the
-    council's helpline is ...") count only when the site shows no number in a contact position.
+    A block whose addresses are none of them the company's (`emails`, by domain) nor at a public mail
+    provider speaks for someone else: a data-protection officer, a partner, a supplier.
     """
-    faxes = set().union(*(page.faxes for page in pages))
     mail_domains = {registrable_domain(address.split("@", 1)[1]) for address in emails}
-    others = set().union(*(page.others_phones for page in pages))
+    phones: set[str] = set()
+    postal: set[str] = set()
     for page in pages:
-        for addresses, phones in page.email_blocks:
+        for addresses, block_phones, block_postal in page.email_blocks:
             if not any(
                 registrable_domain(address.split("@", 1)[1]) in mail_domains or is_free_mail(address)
                 for address in addresses
             ):
-                others |= phones
+                phones |= block_phones
+                postal |= set(block_postal)
+    return phones, postal
+
+
+def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
+    """Every number the site gives as its own: not a fax, not another organisation's (`others`).
+
+    Numbers met only inside long sentences ("the council's helpline is ...") count only when the site
+    shows no number in a contact position.
+    """
+    faxes = set().union(*(page.faxes for page in pages))
+    others = others | set().union(*(page.others_phones for page in pages))
     contact = dict.fromkeys(phone for page in pages for phone in page.phones)
     phones = [phone for phone in contact if phone not in faxes and phone not in others]
     if phones:
         return phones
     prose = dict.fromkeys(phone for page in pages for phone in page.prose_phones)
     return [phone for phone in prose if phone not in faxes and phone not in others]
+
+
+def site_socials(pages: list[PageFacts], domains: set[str]) -> dict[str, str]:
+    """One profile a network: the first named like the site ("dasol-robotics" for dasolrobotics.co.kr)
+    when the site links several (a partner's page in a news item), else the first linked.
+
+    Profiles beside a "website by ..." credit are the agency's unless named like the site.
+    """
+    candidates: dict[str, list[str]] = {}
+    for page in pages:
+        for network, url in [*page.socials.items(), *page.more_socials]:
+            candidates.setdefault(network, []).append(url)
+        for network, url in page.credited_socials:
+            if _named_like(url, domains):
+                candidates.setdefault(network, []).append(url)
+    return {
+        network: next((url for url in urls if _named_like(url, domains)), urls[0])
+        for network, urls in candidates.items()
+    }
 
 
 def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
@@ -141,7 +171,16 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
     if names:
         # A name in another script (株式会社なにわ精工) gives way to the site's own Latin-script name.
         latin = [name for name in names if _latin(name)]
-        return (latin or names)[0], True
+        chosen = (latin or names)[0]
+        # The brand a longer structured name starts with ("Lagoon Solar" of "Lagoon Solar Energy Ltd") is
+        # the name when the site's titles use it too.
+        brand = _repeated_title_part(pages)
+        if brand and company_key(chosen).startswith(company_key(brand) + " "):
+            return brand, True
+        return chosen, True
+    repeated = _repeated_title_part(pages)
+    if repeated:
+        return repeated, False
     for page in pages[:1]:
         title = clean_title(page.title)
         if title:
@@ -150,6 +189,23 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
         if page.footer_name:
             return page.footer_name, False
     return "", False
+
+
+def _repeated_title_part(pages: list[PageFacts]) -> str:
+    """The part of the titles most of a site's pages share: "Services | KOVO BRABEC s.r.o." -> the brand."""
+    titled = [page.title for page in pages if page.title.strip()]
+    if len(titled) < 2:
+        return ""
+    seen: dict[str, tuple[int, str]] = {}
+    for title in titled:
+        parts = {" ".join(part.split()): None for part in TITLE_SEPARATORS.split(title) if part.strip()}
+        for part in parts:
+            key = company_key(part)
+            if key:
+                count, first = seen.get(key, (0, part))
+                seen[key] = (count + 1, first)
+    count, part = max(seen.values(), key=lambda item: item[0], default=(0, ""))
+    return part if count >= 2 and count * 2 > len(titled) else ""
 
 
 def _latin(text: str) -> bool:
@@ -175,15 +231,10 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     domains = own_domains(pages, website)
     name, structured = site_name(pages)
     emails, others_emails = site_emails(pages, domains)
-    phones = site_phones(pages, emails)
-    socials: dict[str, str] = {}
+    others_phones, others_postal = others_blocks(pages, emails)
+    phones = site_phones(pages, others_phones)
+    socials = site_socials(pages, domains)
     credited = set().union(*(page.credited_domains for page in pages))
-    for page in pages:
-        for network, url in page.socials.items():
-            socials.setdefault(network, url)
-        for network, url in page.credited_socials:
-            if _named_like(url, domains):
-                socials.setdefault(network, url)
     people = [
         person
         for person in merge_people(page.staff for page in pages)
@@ -193,7 +244,7 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     emails = rank_emails(
         [*emails, *(p.email for p in people if p.email and _own_domain(p.email, domains))], domains
     )
-    address, locality, country = _site_address(pages)
+    address, locality, country = _site_address(pages, others_postal)
     location = ", ".join(part for part in (locality, country) if part) or criteria.geography
     keywords = matched_keywords(
         criteria.keywords, [name] + [page.description for page in pages[:1]] + [page.text for page in pages]
@@ -235,13 +286,14 @@ def _named_like(profile_url: str, domains: set[str]) -> bool:
     return any(word in handle for word in words)
 
 
-def _site_address(pages: list[PageFacts]) -> tuple[str, str, str]:
+def _site_address(pages: list[PageFacts], others: set[str]) -> tuple[str, str, str]:
     for page in pages:
         if page.structured_address:
             return page.structured_address, page.locality, page.country
     for page in pages:
-        if page.text_address:
-            return page.text_address, "", ""
+        for address in page.text_addresses:
+            if address not in others:
+                return address, "", ""
     return "", "", ""
 
 

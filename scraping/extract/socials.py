@@ -22,7 +22,9 @@ def social_profile(url: str) -> tuple[str, str] | None:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
+    host = (parts.hostname or "").lower()
+    for prefix in ("www.", "m.", "mobile.", "web."):  # web.facebook.com is Facebook's own alias
+        host = host.removeprefix(prefix)
     path = re.sub(r"/{2,}", "/", unquote(parts.path)).rstrip("/")
     segments = [segment for segment in path.split("/") if segment]
     if not segments:
