@@ -2,7 +2,7 @@
 
 One walk through everyday use against a live server with an in-process worker: log in, create a job,
 watch it reach `completed` with its bar filled, open a lead, retry a failed job, export CSV and read
-the downloaded file, open the dashboard. Each step leaves a screenshot under test-artifacts/browser/,
+the downloaded file, open the operations page. Each step leaves a screenshot under test-artifacts/browser/,
 and the steps' times go to test-artifacts/browser/timings.json.
 """
 
@@ -116,9 +116,9 @@ def test_everyday_use_in_the_admin(
         assert [row["company_name"] for row in rows] == ["Harbour Analytics"]
         assert rows[0]["email"] == "hello@harbour-analytics.com.au"
 
-    with steps.step("dashboard"):
+    with steps.step("operations-page"):
         page.goto(f"{live_server.url}/admin/jobs/scrapejob/")
-        page.click("text=Dashboard")
+        page.get_by_role("link", name="Operations", exact=True).click()
         expect(page.locator('#jobs-by-status td[data-status="completed"]')).to_have_text("1")
         expect(page.locator("#workers h2")).to_contain_text("Workers seen in the last minute: 1")
         expect(page.locator("#leads-per-day .le-day")).to_have_count(30)

@@ -178,12 +178,15 @@ def test_every_surface_works_for_a_newcomer(browsing, server, site):
         expect(page.locator(".navbar")).to_contain_text(ADMIN)
         form = page.locator("#post-object-form form")
         form.locator('input[name="search_query"]').fill("analytics")
-        form.locator('textarea[name="urls"]').fill(site.home)
+        start_urls = [site.home, site.url("/about/")]
+        form.locator('textarea[name="urls"]').fill("\n".join(start_urls))  # one a line
         form.locator('input[name="source_types"][value="website"]').check()
         form.locator("button", has_text="POST").click()
         answer = page.locator(".response-info")
         expect(answer).to_contain_text("HTTP 201 Created")
-        api_job = re.search(r'"job_id": "([0-9a-f-]{36})"', answer.inner_text()).group(1)
+        created = json.loads(answer.locator("pre").inner_text().split("\n\n", 1)[1])
+        assert created["urls"] == start_urls and created["source_types"] == ["website"]
+        api_job = created["job_id"]
         expect(page.locator(".navbar")).to_contain_text(ADMIN)  # still signed in
 
     with steps.step("cli-scrape-wait-on-the-running-server"):
@@ -220,6 +223,8 @@ def test_every_surface_works_for_a_newcomer(browsing, server, site):
         expect(page.locator("#dead-letters h2")).to_have_text("Dead letters: 0")
         page.goto(f"{base}/admin/jobs/scrapejob/{dead}/change/")
         expect(status).to_have_text("Completed")
+        expect(attempts).to_have_count(3)
+        expect(attempts.last).to_contain_text("Completed")
 
     with steps.step("swagger-ui-offline"):
         page.goto(base + "/api/docs/")
