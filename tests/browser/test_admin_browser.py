@@ -2,16 +2,13 @@
 
 One walk through everyday use against a live server with an in-process worker: log in, create a job,
 watch it reach `completed` with its bar filled, open a lead, retry a failed job, export CSV and read
-the downloaded file, open the dashboard. Each step leaves a screenshot under test-artifacts/browser/,
+the downloaded file, open the operations page. Each step leaves a screenshot under test-artifacts/browser/,
 and the steps' times go to test-artifacts/browser/timings.json.
 """
 
 import csv
 import io
-import json
-import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,80 +16,25 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 
 from leadengine.jobs.models import JobStatus, ScrapeJob
-from tests.conftest import REQUIRE_SERVICES
+from tests.browser.helpers import ARTIFACTS, Steps
 from tests.jobs.site import serve_company_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 WAIT = 30_000  # milliseconds: a job here takes a second or two; pages refresh every 3 seconds
 
 
-def _need_browser():
-    reason = None
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} is missing: apt-get install -y chromium"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "playwright is not installed: pip install -r requirements/dev.txt"
-    if reason:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"browser tests need Chromium: {reason} (LEADENGINE_REQUIRE_SERVICES=1)")
-        pytest.skip(reason)
-
-
 @pytest.fixture
-def browser_page(monkeypatch):
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
-    # plain synchronous code (Django's documented escape hatch for this case).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(WAIT)
-        try:
-            # The API calls go through a context of their own: no session cookie, a token instead.
-            yield page, playwright.request
-        finally:
-            context.close()
-            browser.close()
-
-
-class Steps:
-    """Times each step and saves a screenshot at its end."""
-
-    def __init__(self, page):
-        self.page = page
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str):
-        started = time.monotonic()
-        yield
-        self.timings[name] = round(time.monotonic() - started, 2)
-        self.page.screenshot(path=str(ARTIFACTS / f"{len(self.timings):02d}-{name}.png"), full_page=True)
-
-    def save(self) -> None:
-        (ARTIFACTS / "timings.json").write_text(json.dumps(self.timings, indent=2))
-        print("\nbrowser steps (seconds):", json.dumps(self.timings))
+def browser_page(chromium):
+    playwright, browser = chromium
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    try:
+        # The API calls go through a context of their own: no session cookie, a token instead.
+        yield page, playwright.request
+    finally:
+        context.close()
 
 
 def go_when_selected(page, job_id, action: str) -> None:
@@ -113,7 +55,7 @@ def test_everyday_use_in_the_admin(
     monkeypatch.setitem(run_scrape_job.options, "max_retries", 0)
     settings.EXPORTS_DIR = tmp_path / "exports"
     page, requests = browser_page
-    steps = Steps(page)
+    steps = Steps(page, ARTIFACTS)
     admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "admin-pw-123456")
     api = requests.new_context(
         base_url=live_server.url,
@@ -174,9 +116,9 @@ def test_everyday_use_in_the_admin(
         assert [row["company_name"] for row in rows] == ["Harbour Analytics"]
         assert rows[0]["email"] == "hello@harbour-analytics.com.au"
 
-    with steps.step("dashboard"):
+    with steps.step("operations-page"):
         page.goto(f"{live_server.url}/admin/jobs/scrapejob/")
-        page.click("text=Dashboard")
+        page.get_by_role("link", name="Operations", exact=True).click()
         expect(page.locator('#jobs-by-status td[data-status="completed"]')).to_have_text("1")
         expect(page.locator("#workers h2")).to_contain_text("Workers seen in the last minute: 1")
         expect(page.locator("#leads-per-day .le-day")).to_have_count(30)
