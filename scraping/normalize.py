@@ -60,11 +60,16 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def has_legal_form(name: str) -> bool:
+    """Whether a name ends in a legal form: "Example Solar Energy Ltd" does, "Example Ledger" does not."""
+    return bool(_TRAILING_LEGAL_FORM.search(fold(name).strip()))
+
+
 def company_key(name: str) -> str:
     """A company name reduced to what identifies it: `Example Widgets Pty. Ltd.` -> `example widgets`."""
     name = fold(name).strip()
     previous = None
-    while previous != name:  # "Kallang Precision Engineering Pte. Ltd.": one form at a time
+    while previous != name:  # "Example Precision Pte. Ltd.": one form at a time
         previous, name = name, _TRAILING_LEGAL_FORM.sub("", name)
     name = re.sub(r"[^\w\s]", " ", name)
     name = _LEGAL_SUFFIXES.sub(" ", name)

@@ -30,8 +30,8 @@ _DOT_WORDS = r"dot|\.|punkt|punto|point|ponto|piste|prik|kropka|nokta|pont|tečk
 _OPEN, _CLOSE = r"[\[\(\{<«]", r"[\]\)\}>»]"
 _BRACKETED_AT = re.compile(rf"\s*{_OPEN}\s*(?:{_AT_WORDS})\s*{_CLOSE}\s*", re.I)
 _BRACKETED_DOT = re.compile(rf"\s*{_OPEN}\s*(?:{_DOT_WORDS})\s*{_CLOSE}\s*", re.I)
-# "name @ domain . com": an "@" with space on either side, dots spaced on both sides within the domain.
-_SPACED_AT = re.compile(r"(?<=[\w.+-])[ \t]*@[ \t]*(?=[a-z0-9])", re.I)
+# "name @ domain . com": an "@" and dots spaced on both sides ("emails from @domain" is not an address).
+_SPACED_AT = re.compile(r"(?<=[\w.+-])[ \t]+@[ \t]+(?=[a-z0-9])", re.I)  # spaced on both sides
 _SPACED_DOT = re.compile(r"(@[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?:[ \t]+\.[ \t]+([a-z0-9-]+))", re.I)
 _WORDS = re.compile(
     r"(?<![\w.+-])([a-z0-9][a-z0-9._%+-]*)\s+(?:at|arroba|chez|kukac)\s+([a-z0-9-]+(?:\s+(?:dot|punto|point|punkt|pont)"

@@ -1,7 +1,8 @@
 """Company names from page titles and footers.
 
-`clean_title` drops page names and greetings from a <title> ("Home | Acme" -> "Acme", "Welcome to Acme"
--> "Acme"); `footer_name` reads the legal name of a copyright line ("(c) 2025 Acme Analytics Pty Ltd").
+`clean_title` drops page names and greetings from a <title> ("Home | Example" -> "Example", "Welcome
+to Example" -> "Example"); `footer_name` reads the legal name of a copyright line ("(c) 2025 Example
+Widgets Pty Ltd").
 Names from schema.org data and og:site_name are read in `structured` and `page`.
 """
 
@@ -31,13 +32,13 @@ _FOOTER_NAME = re.compile(
 
 
 def clean_title(title: str) -> str:
-    """ "Home | Acme Analytics" -> "Acme Analytics"; "Welcome to Acme" -> "Acme"."""
+    """ "Home | Example Widgets" -> "Example Widgets"; "Welcome to Example" -> "Example"."""
     title = " ".join(htmllib.unescape(title).split())
     parts = [_WELCOME.sub("", part).strip() for part in TITLE_SEPARATORS.split(title)]
     parts = [part for part in parts if part and not _GENERIC_TITLE.match(part)]
     if not parts:
         return ""
-    # The brand is usually the shortest part ("Contact our team today | Acme"), the page name the longer.
+    # The brand is usually the shortest part ("Contact our team today | Example"), the page name the longer.
     return min(parts, key=len) if len(parts) > 1 else parts[0]
 
 

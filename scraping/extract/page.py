@@ -55,6 +55,7 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     read_json_ld(tree, facts, region)
     read_microdata(tree, facts, region)
     tree.strip_tags(["script", "style", "noscript", "template", "svg"])
+    _drop_hidden(tree)
     _read_quoted(tree, facts, region)
     facts.staff.extend(people_in_html(tree, url))
     _read_links(tree, facts, region)
@@ -96,6 +97,14 @@ _INLINE = [
 ]
 
 
+def _drop_hidden(tree: LexborHTMLParser) -> None:
+    """Text a browser does not show: "info<span style="display:none">null</span>@..." is a trap for bots."""
+    for node in tree.css("[hidden], [style*=display]"):
+        style = re.sub(r"\s+", "", (node.attributes.get("style") or "").lower())
+        if node.attributes.get("hidden") is not None or "display:none" in style:
+            node.decompose()
+
+
 def _flatten_inline(tree: LexborHTMLParser) -> None:
     root = tree.body or tree.root
     if root is None:
@@ -120,6 +129,8 @@ def _read_quoted(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -
     for node in tree.css(_QUOTED):
         if node.parent is None:  # inside a quote already removed
             continue
+        if node.parent.tag == "figure":  # the quote's caption names who said it
+            node = node.parent
         text = node.text(separator="\n")
         facts.quoted_emails.update(hit.address for hit in emails_in_text(" ".join(text.split())))
         for anchor in node.css("a[href]"):

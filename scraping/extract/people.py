@@ -33,7 +33,7 @@ _ROLE_WORDS = re.compile(
     r"fundadora?|amministratore|titolare|responsabile|direttore|direttrice|socio|"
     r"directeur|eigenaar|oprichter|medeoprichter|bedrijfsleider|adviseur|"
     r"vd|verkställande|grundare|ägare|chef|daglig\s+leder|daglig|leder|toimitusjohtaja|perustaja|"
-    r"prezes|dyrektor|kierownik|właściciel|założyciel|jednatel|ředitel|vedoucí|ügyvezető|igazgató|"
+    r"prezes|dyrektor|kierownik|właściciel|założyciel|członek|zarząd|zarządu|prokurent|jednatel|ředitel|vedoucí|ügyvezető|igazgató|"
     r"tulajdonos|müdür|müdürü|başkan|başkanı|kurucu|direktør|indehaver|salgschef|projektleder|"
     r"coordenador(?:a)?|coordinador(?:a)?|encargad[oa]|gerente|sócia-gerente|sócio-gerente|"
     r"代表取締役|取締役|社長|部長|課長|会長|대표|이사)\b",
@@ -183,7 +183,7 @@ def people_in_html(tree: LexborHTMLParser, url: str) -> list[Person]:
 
 
 _NAME_THEN_ROLE = re.compile(r"^\s*([^,–—|:]{4,48}?)\s*(?:,|–|—|\||\s-\s)\s*([^,–—|]{2,80}?)\s*(?:[-–—|,]|$)")
-# "Geschäftsführer: Ing. Markus Steiner", "Managing directors: Anna Kranich, Jan Petersen".
+# "Geschäftsführer: Ing. Anna Beispiel", "Managing directors: Anna Beispiel, Jan Muster".
 _ROLE_THEN_NAMES = re.compile(r"^\s*([^:]{3,60}?)\s*:\s*(.{4,120})$")
 
 

@@ -2,7 +2,7 @@
 
 Numbers labelled fax are kept apart (a site's fax is not its phone); dates, versions, order, tax and
 registration numbers are not phones: a label before the number ("ABN", "VAT", "order no."), or a
-letter or sign glued to it ("v2.10.4", "#100234567"), rules it out.
+letter or sign glued to it ("v2.10.4", "#100987654"), rules it out.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _NOT_PHONE_LABEL = re.compile(
     r"company\s+(?:no|number|reg)|corporate\s+number|法人番号|tax|steuer(?:nummer)?|st\.?-?nr|"
     r"iban|bic|swift|sort\s+code|account|konto|blz|bankgiro|plusgiro|paybill|till|"
     r"order|invoice|ref|reference|version|build|release|isbn|licen[cs]e|lic|nmls|permit|"
-    r"postcode|zip|cap\.?\s*soc|capital)\b\.?)(?:\s+[a-z]{2,6}\b\.?)?"  # "Licence RBQ : 5712-3408-01"
+    r"postcode|zip|cap\.?\s*soc|capital)\b\.?)(?:\s+[a-z]{2,6}\b\.?)?"  # "Licence RBQ : 1234-5678-01"
     r"[\s:#.\-–]*(?:no\.?|nr\.?|number|n[ºo°]\.?|#)?[\s:#.]*"
     r"(?:e\s+c\.?\s?f\.?\s*)?\Z",
     re.I,
@@ -46,6 +46,7 @@ _BARE_DIGITS = re.compile(r"^\d{10,}$")
 # Running prose: a phone in a sentence this long is often someone else's ("the council's helpline ...").
 PROSE_WORDS = 14
 CONTACT_LINE_WORDS = 8
+_IBAN_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4})*\s?[A-Z0-9]{0,4}\s?\Z")
 _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
 
 
@@ -78,11 +79,13 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         if len(digits) < 8 or _DATE.match(raw):
             continue
         before = text[max(0, match.start - 2) : match.start]
-        # "v2.10.4", "#100234567", "no. 12345678": numbers glued to a letter or sign are identifiers.
+        # "v2.10.4", "#100987654", "no. 12345678": numbers glued to a letter or sign are identifiers.
         if re.search(r"[A-Za-z#/]\Z|[.,]\d\Z", before):
             continue
         if _BARE_DIGITS.match(raw.strip()) and not raw.strip().startswith("+"):
             continue
+        if _IBAN_BEFORE.search(text[max(0, match.start - 40) : match.start]):
+            continue  # "IBAN NL00 BANK 0123 4567 89": the tail of a bank account
         label = _label_before(text, match.start)
         if label == "other":
             continue
@@ -90,8 +93,8 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         line_end = text.find("\n", match.end)
         line = text[line_start : line_end if line_end >= 0 else len(text)]
         words = len(line.replace(raw, " ").split())
-        # Unlabelled numbers count in short contact lines only ("Aluminium 6061/7075, steel 303/304..."
-        # or "our finance partner, X (0861 472 583)" are not the company's phone).
+        # Unlabelled numbers count in short contact lines only ("Aluminium 2024/5083, steel 303/304..."
+        # or "our finance partner, X (0861 000 111)" are not the company's phone).
         prose = words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS)
         hits.append(PhoneHit(_e164(match.number), fax=label == "fax", prose=prose))
     return hits

@@ -36,7 +36,7 @@ from scraping.extract.emails import PLACEHOLDER_LOCALS, is_free_mail, rank_email
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import TITLE_SEPARATORS, clean_title
 from scraping.extract.people import merge_people
-from scraping.normalize import company_key, fold, registrable_domain
+from scraping.normalize import company_key, fold, has_legal_form, registrable_domain
 from scraping.types import Criteria, Lead
 
 
@@ -146,7 +146,7 @@ def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
 
 
 def site_socials(pages: list[PageFacts], domains: set[str]) -> dict[str, str]:
-    """One profile a network: the first named like the site ("dasol-robotics" for dasolrobotics.co.kr)
+    """One profile a network: the first named like the site ("example-robotics" for examplerobotics.kr)
     when the site links several (a partner's page in a news item), else the first linked.
 
     Profiles beside a "website by ..." credit are the agency's unless named like the site.
@@ -169,14 +169,18 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
     names = [getattr(page, attribute) for attribute in ("structured_name", "og_site_name") for page in pages]
     names = [name for name in names if name]
     if names:
-        # A name in another script (株式会社なにわ精工) gives way to the site's own Latin-script name.
+        # A name in another script (Japanese, Greek ...) gives way to the site's own Latin-script name.
         latin = [name for name in names if _latin(name)]
         chosen = (latin or names)[0]
-        # The brand a longer structured name starts with ("Lagoon Solar" of "Lagoon Solar Energy Ltd") is
-        # the name when the site's titles use it too.
-        brand = _repeated_title_part(pages)
-        if brand and company_key(chosen).startswith(company_key(brand) + " "):
-            return brand, True
+        if has_legal_form(chosen):
+            # A legal name ("Example Solar Energy Ltd") gives way to the brand it starts with, when the
+            # site's own og:site_name or titles use that brand ("Example Solar").
+            brands = [page.og_site_name for page in pages if page.og_site_name] + [
+                _repeated_title_part(pages)
+            ]
+            for brand in brands:
+                if brand and company_key(chosen).startswith(company_key(brand) + " "):
+                    return brand, True
         return chosen, True
     repeated = _repeated_title_part(pages)
     if repeated:
@@ -192,7 +196,7 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
 
 
 def _repeated_title_part(pages: list[PageFacts]) -> str:
-    """The part of the titles most of a site's pages share: "Services | KOVO BRABEC s.r.o." -> the brand."""
+    """The part of the titles most of a site's pages share: "Services | EXAMPLE METAL s.r.o." -> the brand."""
     titled = [page.title for page in pages if page.title.strip()]
     if len(titled) < 2:
         return ""
@@ -278,7 +282,7 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
 
 
 def _named_like(profile_url: str, domains: set[str]) -> bool:
-    """Whether a profile's handle carries a word of the site's domain ("harbour" of harbour-freight.com)."""
+    """Whether a profile's handle carries a word of the site's domain ("example" of example-freight.com)."""
     handle = re.sub(r"[^a-z0-9]", "", profile_url.rstrip("/").rsplit("/", 1)[-1].lower())
     words = {
         word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4
@@ -290,11 +294,15 @@ def _site_address(pages: list[PageFacts], others: set[str]) -> tuple[str, str, s
     for page in pages:
         if page.structured_address:
             return page.structured_address, page.locality, page.country
+    # A company's address repeats (footer, contact page, legal notice); a host's or a partner's is met once.
+    seen: dict[str, int] = {}
     for page in pages:
-        for address in page.text_addresses:
+        for address in dict.fromkeys(page.text_addresses):
             if address not in others:
-                return address, "", ""
-    return "", "", ""
+                seen[address] = seen.get(address, 0) + 1
+    if not seen:
+        return "", "", ""
+    return max(seen, key=lambda address: seen[address]), "", ""
 
 
 def _source_url(pages: list[PageFacts], emails: list[str], phones: list[str], website: str) -> str:

@@ -51,8 +51,10 @@ def social_profile(url: str) -> tuple[str, str] | None:
         if re.fullmatch(r"[A-Za-z0-9._]{1,30}", handle):
             return "instagram", f"https://www.instagram.com/{handle.lower()}"
     elif host == "youtube.com":
-        if handle in ("channel", "c", "user") and len(segments) >= 2:
-            return "youtube", f"https://www.youtube.com/{handle}/{segments[1]}"
+        if handle == "channel" and len(segments) >= 2:  # channel ids are case-sensitive
+            return "youtube", f"https://www.youtube.com/channel/{segments[1]}"
+        if handle in ("c", "user") and len(segments) >= 2:
+            return "youtube", f"https://www.youtube.com/{handle}/{segments[1].lower()}"
         if handle.startswith("@"):
             return "youtube", f"https://www.youtube.com/{handle.lower()}"
     elif host == "github.com":

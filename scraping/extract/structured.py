@@ -172,7 +172,7 @@ def _read_json_ld_block(block: Any, facts: PageFacts, region: str | None) -> Non
         name = _first(org.get("name")) or _first(org.get("legalName"))
         alternate = _first(org.get("alternateName"))
         if name and alternate and not name.isascii() and alternate.isascii():
-            name = alternate  # the Latin-script name a lead list can use: "Naniwa Seiko Co., Ltd."
+            name = alternate  # the Latin-script name a lead list can use: "Example Seiko Co., Ltd."
         if name and not facts.structured_name:
             facts.structured_name = " ".join(htmllib.unescape(name).split())
         _add_org_contacts(org, facts, region)

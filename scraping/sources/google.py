@@ -30,7 +30,7 @@ from scraping.sources.search import SearchResult, criteria_query, search_leads
 from scraping.types import Criteria, Lead
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]\s+")
-# Page names that are not a company's name ("Home | Acme Analytics").
+# Page names that are not a company's name ("Home | Example Widgets").
 _GENERIC_TITLES = {
     "home",
     "homepage",
@@ -69,7 +69,7 @@ def site_root(url: str) -> str:
 
 def company_name(title: str, url: str) -> str:
     """The company's name from a result title: the part that looks like the domain, else the first
-    part that is not a page name ("Home | Acme Analytics" -> "Acme Analytics")."""
+    part that is not a page name ("Home | Example Widgets" -> "Example Widgets")."""
     parts = [part.strip() for part in _TITLE_SEPARATORS.split(title) if part.strip()]
     label = re.sub(r"\W", "", registrable_domain(url).split(".", 1)[0])
     for part in parts:

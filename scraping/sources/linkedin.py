@@ -4,7 +4,7 @@ The job's criteria are searched with `site:linkedin.com/company` through the sea
 `scraping.sources.search` (SearXNG, SerpApi or Brave). Each result on a company page becomes one lead
 built from the result alone:
 
-- the name from the title ("Acme Analytics | LinkedIn", "Acme Analytics - LinkedIn");
+- the name from the title ("Example Widgets | LinkedIn", "Example Widgets - LinkedIn");
 - the company page URL made canonical (`https://www.linkedin.com/company/<slug>`: no locale
   subdomain, no /about or /jobs tail, no query; the website source's form) as `source_url` and
   `socials["linkedin"]`;

@@ -59,7 +59,7 @@ _CONTACT_WORDS = {
     ),  # a jobs@ address is the company's
     2: "support|help|service|press|presse".split("|"),
 }
-_CONTACT_PAGE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
+CONTACT_PAGE_SCORE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
 _PEOPLE_PAGE = 5  # about, team and careers pages: read even when the contacts are found
 _SKIP_EXTENSIONS = re.compile(
     r"\.(pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|mp4|mp3|css|js|ico|xml|json|gz)$", re.I
@@ -306,7 +306,9 @@ class _SiteCrawl:
             return
         self.seen.add(key)
         self.found += 1
-        contact = score >= _CONTACT_PAGE and (score != _REFRESH or link_score(url, "") >= _CONTACT_PAGE)
+        contact = score >= CONTACT_PAGE_SCORE and (
+            score != _REFRESH or link_score(url, "") >= CONTACT_PAGE_SCORE
+        )
         heapq.heappush(self.frontier, _Candidate((-score, depth, self.found), url, depth, contact))
 
     def _can_fetch(self) -> bool:
