@@ -164,8 +164,17 @@ class _JobRun:
         self.beat()
 
 
+class AttemptFailed(Exception):
+    """An attempt of a job failed (`__cause__` says how); `started_at` is its claim stamp, so that
+    recording the failure touches this attempt only, not one a retry started since."""
+
+    def __init__(self, job: ScrapeJob) -> None:
+        super().__init__(str(job.id))
+        self.started_at = job.started_at
+
+
 def run_job(job_id: str) -> None:
-    """Run one attempt of a job. Raises when the attempt failed in a way a retry may fix."""
+    """Run one attempt of a job. Raises AttemptFailed when it failed in a way a retry may fix."""
     log.info("job %s received", job_id, extra={"job_id": job_id, "event": "received"})
     job = services.job_claim(job_id)
     if job is None:
@@ -175,6 +184,13 @@ def run_job(job_id: str) -> None:
             extra={"job_id": job_id, "event": "skipped"},
         )
         return
+    try:
+        _run_attempt(job)
+    except Exception as exc:
+        raise AttemptFailed(job) from exc
+
+
+def _run_attempt(job: ScrapeJob) -> None:
     started = time.monotonic()
     run = _JobRun(job)
     criteria = criteria_for(job)
@@ -216,7 +232,12 @@ def run_job(job_id: str) -> None:
         reasons = "; ".join(f"{name}: {error}" for name, error in sorted(run.failed_sources.items()))
         if run.config_failures >= sources:
             # Bad configuration or refused URLs: another attempt would fail the same way.
-            services.job_fail(job.id, error=f"Every source failed. {reasons}", warnings=run.kept_warnings())
+            services.job_fail(
+                job.id,
+                error=f"Every source failed. {reasons}",
+                warnings=run.kept_warnings(),
+                started_at=job.started_at,
+            )
             log.error(
                 "job %s failed in %.1fs: %s",
                 job.id,

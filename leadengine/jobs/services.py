@@ -96,6 +96,15 @@ def job_dispatch(job_id: UUID | str) -> bool:
 # The worker's side
 
 
+def _this_attempt(job: ScrapeJob) -> QuerySet[ScrapeJob]:
+    """The job while it runs the attempt `job` was claimed for.
+
+    A claim stamps `started_at`; a cancelled attempt's worker that runs on after a retry started a new
+    one finds no row here, so it can neither add to the new attempt's counters nor end it.
+    """
+    return ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING, started_at=job.started_at)
+
+
 def job_claim(job_id: UUID | str) -> ScrapeJob | None:
     """Take the job for this worker, or return None when it is not ours to run.
 
@@ -159,7 +168,7 @@ def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
             else 0
         )
         duplicates = len(leads) - len(inserted) - own
-        updated = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+        updated = _this_attempt(job).update(
             total_found=F("total_found") + len(leads),
             total_processed=F("total_processed") + len(inserted) + own,
             total_duplicates=F("total_duplicates") + duplicates,
@@ -212,7 +221,7 @@ def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> Non
     # +1 on both sides: a job that has found nothing yet is not at 0 when its pages are all done.
     leads_pct = (F("total_found") + 1) * 100 / Value(job.expected_leads + 1)
     reading = Least(Value(99), Value(pages_pct), leads_pct)
-    updated = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+    updated = _this_attempt(job).update(
         heartbeat_at=timezone.now(),
         pages_done=pages_done,
         pages_planned=Greatest(F("pages_planned"), Value(pages_planned)),
@@ -225,7 +234,7 @@ def job_heartbeat(job: ScrapeJob, *, pages_done: int, pages_planned: int) -> Non
 def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pages_planned: int = 0) -> bool:
     now = timezone.now()
     with transaction.atomic():
-        completed = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+        completed = _this_attempt(job).update(
             status=JobStatus.COMPLETED,
             completed_at=now,
             heartbeat_at=now,
@@ -241,21 +250,31 @@ def job_complete(job: ScrapeJob, *, warnings: list[str], pages_done: int = 0, pa
     return bool(completed)
 
 
-def job_mark_retrying(job_id: UUID | str, *, error: str) -> bool:
-    """The attempt failed and Dramatiq will run the job again after a backoff."""
+def job_mark_retrying(job_id: UUID | str, *, error: str, started_at: datetime | None = None) -> bool:
+    """The attempt failed and Dramatiq will run the job again after a backoff.
+
+    `started_at`: the failed attempt's claim stamp; a later attempt of the same job is left alone.
+    """
+    running = ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING)
+    if started_at is not None:
+        running = running.filter(started_at=started_at)
     with transaction.atomic():
-        marked = ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
-            status=JobStatus.RETRYING, error=error, heartbeat_at=None
-        )
+        marked = running.update(status=JobStatus.RETRYING, error=error, heartbeat_at=None)
         if marked:
             attempts.retrying(job_id, error)
     return bool(marked)
 
 
 def job_fail(
-    job_id: UUID | str, *, error: str, traceback: str = "", warnings: list[str] | None = None
+    job_id: UUID | str,
+    *,
+    error: str,
+    traceback: str = "",
+    warnings: list[str] | None = None,
+    started_at: datetime | None = None,
 ) -> bool:
-    """End the job as failed, keeping why. Finished jobs are left as they are."""
+    """End the job as failed, keeping why. Finished jobs, and with `started_at` (the failed attempt's
+    claim stamp) a later attempt of the same job, are left as they are."""
     changes = {
         "status": JobStatus.FAILED,
         "error": error,
@@ -265,7 +284,10 @@ def job_fail(
     if warnings is not None:
         changes["warnings"] = warnings
     with transaction.atomic():
-        failed = ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES).update(**changes)
+        active = ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES)
+        if started_at is not None:
+            active = active.filter(started_at=started_at)
+        failed = active.update(**changes)
         if failed:
             attempts.end(job_id, AttemptOutcome.FAILED, error=error)
     return bool(failed)
@@ -277,7 +299,7 @@ def job_release(job: ScrapeJob) -> bool:
     The interrupted attempt does not count against the job's attempts.
     """
     with transaction.atomic():
-        released = ScrapeJob.objects.filter(id=job.id, status=JobStatus.RUNNING).update(
+        released = _this_attempt(job).update(
             status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None, attempts=F("attempts") - 1
         )
         if released:

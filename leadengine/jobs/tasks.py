@@ -6,6 +6,7 @@ Each actor is declared on its `messaging` route: senders reach it by name, witho
 import logging
 import traceback
 import uuid
+from datetime import datetime
 
 import dramatiq
 from django.conf import settings
@@ -34,13 +35,19 @@ def run_scrape_job(job_id: str) -> None:
         return
     try:
         pipeline.run_job(job_id)
+    except pipeline.AttemptFailed as failed:
+        _record_failure(job_id, failed.__cause__ or failed, started_at=failed.started_at)
+        raise failed.__cause__ or failed from None
     except Exception as exc:
         _record_failure(job_id, exc)
         raise
 
 
-def _record_failure(job_id: str, exc: Exception) -> None:
-    """Show the failed attempt on the job: `retrying` while Dramatiq will try again, else `failed`."""
+def _record_failure(job_id: str, exc: BaseException, started_at: datetime | None = None) -> None:
+    """Show the failed attempt on the job: `retrying` while Dramatiq will try again, else `failed`.
+
+    `started_at`, the attempt's claim stamp: a retry a person started meanwhile is left alone.
+    """
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message else settings.JOB_MAX_RETRIES
     error = f"{type(exc).__name__}: {exc}"
@@ -50,7 +57,7 @@ def _record_failure(job_id: str, exc: Exception) -> None:
         connection.close()
     try:
         if retries < run_scrape_job.options["max_retries"]:
-            services.job_mark_retrying(job_id, error=error)
+            services.job_mark_retrying(job_id, error=error, started_at=started_at)
             log.warning(
                 "job %s attempt failed, will retry: %s",
                 job_id,
@@ -58,7 +65,7 @@ def _record_failure(job_id: str, exc: Exception) -> None:
                 extra={"job_id": job_id, "event": "retrying"},
             )
         else:
-            services.job_fail(job_id, error=error, traceback=traceback.format_exc())
+            services.job_fail(job_id, error=error, traceback=_traceback_of(exc), started_at=started_at)
             log.error(
                 "job %s failed after its last attempt: %s",
                 job_id,
@@ -79,3 +86,7 @@ def _record_failure(job_id: str, exc: Exception) -> None:
 def run_lead_export(export_id: str) -> None:
     """Write one CSV export; a failure is kept on the export (people create it again), not retried."""
     exports.export_run(export_id)
+
+
+def _traceback_of(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

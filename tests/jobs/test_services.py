@@ -145,6 +145,29 @@ def test_it_saves_nothing_for_a_cancelled_job(user):
     assert not RawLead.objects.exists()
 
 
+def test_a_cancelled_attempt_cannot_touch_the_attempt_a_retry_started(user, stub_broker):
+    old = services.job_claim(make_job(user).id)
+    services.job_cancel(old)
+    services.job_retry(old)
+    new = services.job_claim(old.id)
+    assert new.attempts == 1 == old.attempts  # the attempt number alone cannot tell them apart
+    services.job_save_leads(new, [lead("Acme", website="https://acme.com.au/")])
+
+    with pytest.raises(services.JobStopped):
+        services.job_save_leads(old, [lead("Beta", website="https://beta.com.au/")])
+    with pytest.raises(services.JobStopped):
+        services.job_heartbeat(old, pages_done=9, pages_planned=9)
+    assert services.job_complete(old, warnings=[]) is False
+    assert services.job_release(old) is False
+    assert services.job_mark_retrying(old.id, error="old timeout", started_at=old.started_at) is False
+    assert services.job_fail(old.id, error="old failure", started_at=old.started_at) is False
+
+    new.refresh_from_db()
+    assert (new.status, new.error, new.total_found, new.total_processed) == (JobStatus.RUNNING, "", 1, 1)
+    assert list(RawLead.objects.values_list("company_name", flat=True)) == ["Acme"]
+    assert services.job_complete(new, warnings=[]) is True
+
+
 def test_it_caps_oversized_payloads(user, settings):
     settings.RAW_PAYLOAD_MAX_BYTES = 2000
     job = services.job_claim(make_job(user).id)

@@ -188,5 +188,11 @@ def dashboard_view(request: HttpRequest, site: AdminSite) -> HttpResponse:
     if request.method == "POST":
         _dead_letter_action(request)
         return HttpResponseRedirect(request.get_full_path())
-    context = {**site.each_context(request), "title": "LeadEngine operations", **dashboard_context(request)}
+    context = {
+        **site.each_context(request),
+        "title": "LeadEngine operations",
+        # The cards need the page's width at 1280 px: no app sidebar here, as on the job list.
+        "is_nav_sidebar_enabled": False,
+        **dashboard_context(request),
+    }
     return TemplateResponse(request, "admin/jobs/dashboard.html", context)
