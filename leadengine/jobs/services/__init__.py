@@ -20,18 +20,28 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from leadengine.jobs import attempts, enrichment, lead_insert, messaging
 from leadengine.jobs.models import (
     ACTIVE_STATUSES,
-    FINISHED_STATUSES,
     AttemptOutcome,
     JobStatus,
     RawLead,
     ScrapeJob,
+)
+
+# The housekeeping half (purges, people's deletes, bulk rows) is a module of its own, part of these services.
+from leadengine.jobs.services.housekeeping import (  # noqa: F401  re-exported: services.jobs_purge ...
+    PurgeResult,
+    jobs_bulk_create,
+    jobs_delete,
+    jobs_purge,
+    jobs_recount_leads,
+    leads_bulk_insert,
+    leads_delete,
 )
 from scraping.normalize import identity
 from scraping.types import Lead
@@ -413,59 +423,3 @@ def jobs_resend_unfinished() -> int:
     ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
     queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True)
     return sum(job_dispatch(job_id) for job_id in queued)
-
-
-@dataclass(frozen=True)
-class PurgeResult:
-    jobs: int
-    leads: int
-
-
-def jobs_purge(*, before: datetime, batch: int = 1000, dry_run: bool = False) -> PurgeResult:
-    """Delete finished jobs created before `before` with their leads (`dry_run`: count them only).
-
-    Jobs still queued or running stay, however old. Small batches (`batch` jobs, five times as many
-    leads) so that no statement holds locks for long.
-    """
-    jobs = ScrapeJob.objects.filter(created_at__lt=before, status__in=FINISHED_STATUSES)
-    if dry_run:
-        return PurgeResult(jobs=jobs.count(), leads=RawLead.objects.filter(job__in=jobs).count())
-    deleted_jobs = deleted_leads = 0
-    while job_ids := list(jobs.values_list("id", flat=True)[:batch]):
-        leads = RawLead.objects.filter(job_id__in=job_ids)
-        while lead_ids := list(leads.values_list("id", flat=True)[: batch * 5]):
-            deleted_leads += RawLead.objects.filter(id__in=lead_ids).delete()[0]
-        with transaction.atomic():
-            deleted_jobs += ScrapeJob.objects.filter(id__in=job_ids).delete()[1].get("jobs.ScrapeJob", 0)
-    return PurgeResult(jobs=deleted_jobs, leads=deleted_leads)
-
-
-# People's deletes (the admin's delete action and page)
-
-
-def jobs_delete(jobs: QuerySet[ScrapeJob]) -> int:
-    """Delete jobs with their leads and source runs; their exports and schedules forget them."""
-    return jobs.delete()[1].get("jobs.ScrapeJob", 0)
-
-
-def leads_delete(leads: QuerySet[RawLead]) -> int:
-    return leads.delete()[0]
-
-
-# Bulk data (`generate_bench_data`): rows stored as they are, nothing claimed or sent
-
-
-def jobs_bulk_create(jobs: list[ScrapeJob]) -> list[ScrapeJob]:
-    return ScrapeJob.objects.bulk_create(jobs, batch_size=5000)
-
-
-def leads_bulk_insert(job: ScrapeJob, leads: dict[str, Lead], *, scraped_at: datetime) -> int:
-    """Insert leads (keyed by identity hash) as the job's without counting them on it; returns how
-    many were new."""
-    return len(lead_insert.insert_leads(job, leads, scraped_at))
-
-
-def jobs_recount_leads() -> int:
-    """Set every job's found and saved counters to the number of its leads."""
-    totals = RawLead.objects.filter(job=OuterRef("pk")).values("job").annotate(n=Count("*")).values("n")
-    return ScrapeJob.objects.update(total_found=Subquery(totals), total_processed=Subquery(totals))
