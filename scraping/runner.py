@@ -50,6 +50,7 @@ class SourceFinished:
     seconds: float
     error: str = ""  # empty when the source ran to its end
     configuration_error: bool = False  # retrying the job will not fix it
+    pages: int = 0  # pages the source read
 
 
 Event = LeadsFound | SourceWarning | Progress | SourceFinished
@@ -82,12 +83,23 @@ def run_sources(criteria: Criteria, sources: list[str], settings: ScrapeSettings
     async def run_one(name: str, http: HttpClient) -> None:
         started = time.monotonic()
         found = 0
+        pages = 0
+
+        def progress(done: int, planned: int) -> None:
+            nonlocal pages
+            pages += done
+            put(Progress(done, planned))
+
+        def finished(error: str = "", configuration_error: bool = False) -> SourceFinished:
+            elapsed = time.monotonic() - started
+            return SourceFinished(name, found, elapsed, error, configuration_error, pages=pages)
+
         ctx = SourceContext(
             source=name,
             http=http,
             settings=settings,
             warn=lambda url, message: put(SourceWarning(name, url, message)),
-            progress=lambda done, planned: put(Progress(done, planned)),
+            progress=progress,
             stopping=stop.is_set,
         )
         try:
@@ -98,12 +110,12 @@ def run_sources(criteria: Criteria, sources: list[str], settings: ScrapeSettings
                 if stop.is_set():
                     break
         except ConfigurationError as exc:
-            put(SourceFinished(name, found, time.monotonic() - started, str(exc), configuration_error=True))
+            put(finished(str(exc), configuration_error=True))
         except Exception as exc:  # one source's failure never stops the others
             log.warning("source %s failed", name, exc_info=True)
-            put(SourceFinished(name, found, time.monotonic() - started, f"{type(exc).__name__}: {exc}"))
+            put(finished(f"{type(exc).__name__}: {exc}"))
         else:
-            put(SourceFinished(name, found, time.monotonic() - started))
+            put(finished())
 
     async def main() -> None:
         async with HttpClient(settings) as http:

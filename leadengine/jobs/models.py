@@ -261,6 +261,7 @@ class SourceRun(models.Model):
     source = models.CharField(max_length=32)
     leads = models.PositiveIntegerField(default=0, help_text="Leads the source found in this attempt.")
     seconds = models.FloatField(default=0.0, help_text="How long the source ran.")
+    pages = models.PositiveIntegerField(default=0, help_text="Pages the source read in this attempt.")
     error = models.TextField(blank=True)
     configuration_error = models.BooleanField(default=False)
     finished_at = models.DateTimeField(default=timezone.now)

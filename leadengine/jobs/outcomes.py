@@ -21,6 +21,7 @@ def source_run_record(job: ScrapeJob, event: SourceFinished) -> SourceRun:
         source=event.source[:32],
         leads=event.leads,
         seconds=event.seconds,
+        pages=event.pages,
         error=event.error[:2000],
         configuration_error=event.configuration_error,
     )

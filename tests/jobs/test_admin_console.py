@@ -222,7 +222,7 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     waiting = console.get(reverse("admin:jobs_scrapejob_change", args=[job.id])).content.decode()
     assert "between " in waiting and "failed, will retry" in waiting
     claimed = services.job_claim(job.id)
-    SourceRun.objects.create(job=job, source="website", leads=4, seconds=2.5, error="")
+    SourceRun.objects.create(job=job, source="website", pages=7, leads=4, seconds=2.5, error="")
     warnings = ["website: https://harbour.example/x: 404", "google: quota reached"]
     assert services.job_complete(claimed, warnings=warnings)
     first, second = JobAttempt.objects.filter(job=job).order_by("started_at", "id")
@@ -238,8 +238,10 @@ def test_a_jobs_page_shows_its_attempts_retry_window_and_source_runs(console, st
     assert "ConnectError: provider down" in page and "failed, will retry" in page
     assert "retried" in page and "between " not in page
     run_row = " ".join(page.split('<tr class="le-source-run">')[1].split("</tr>")[0].split())
-    # source, attempt, leads, warnings of that source, duration, finished, error
-    assert run_row.startswith("<td>website</td> <td>2</td> <td>4</td> <td>1</td> <td>2.5s</td>"), run_row
+    # source, attempt, pages, leads, warnings of that source, duration, finished, error
+    assert run_row.startswith(
+        '<td>website</td> <td>2</td> <td class="le-pages">7</td> <td>4</td> <td>1</td> <td>2.5s</td>'
+    ), run_row
     assert run_row.endswith('<td class="le-error">-</td>')
     assert "<th>Search query</th><td>solar installers</td>" in page
     assert timezone.localtime(job.created_at).strftime("%Y-%m-%d %H:%M:%S") in page

@@ -50,6 +50,8 @@ def test_a_job_runs_to_completed_with_its_leads(
     assert job.started_at and job.completed_at and job.progress == 100 and job.attempts == 1
     assert (job.total_found, job.total_processed, job.total_duplicates) == (1, 1, 0)
     assert job.pages_done >= 2 and job.pages_done == job.pages_planned
+    (run,) = job.source_runs.all()
+    assert (run.source, run.pages, run.leads, run.error) == ("website", job.pages_done, 1, "")
     lead = RawLead.objects.get(job=job)
     assert lead.company_name == "Harbour Analytics"
     assert lead.email == "hello@harbour-analytics.com.au"
