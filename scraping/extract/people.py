@@ -150,11 +150,16 @@ _SECTION_WORDS = {
 }
 
 
+_HONORIFIC = re.compile(rf"^{_HONORIFICS}\s+", re.I)
+_NOT_IN_NAMES = re.compile(r"[\d@/|:&,()]")
+_NAME_LIST = re.compile(r",\s*|\s+(?:und|and|et|y|e|og|och|i)\s+")  # "Anna Beispiel und Jan Muster"
+
+
 def looks_like_name(text: str) -> bool:
     """A person's name as printed on a team card: two to four capitalised words, an honorific allowed."""
-    text = re.sub(rf"^{_HONORIFICS}\s+", "", " ".join(text.split()), flags=re.I)
+    text = _HONORIFIC.sub("", " ".join(text.split()))
     tokens = text.split()
-    if not 2 <= len(tokens) <= 5 or len(text) > 48 or re.search(r"[\d@/|:&,()]", text):
+    if not 2 <= len(tokens) <= 5 or len(text) > 48 or _NOT_IN_NAMES.search(text):
         return False
     if _ROLE_WORDS.search(text):  # "Shop Foreman", "Lead Electrical Engineer": a role, not a name
         return False
@@ -209,7 +214,7 @@ def _people_in_lines(tree: LexborHTMLParser) -> list[Person]:
                 continue
             labelled = _ROLE_THEN_NAMES.match(line)
             if labelled and _ROLE_WORDS.search(labelled.group(1)):
-                for name in re.split(r",\s*|\s+(?:und|and|et|y|e|og|och|i)\s+", labelled.group(2)):
+                for name in _NAME_LIST.split(labelled.group(2)):
                     if looks_like_name(name):
                         people.append(Person(name=_strip_honorific(name), role=labelled.group(1)))
             elif role_above and looks_like_name(line):
@@ -309,7 +314,7 @@ def _key(name: str) -> str:
 
 
 def _strip_honorific(name: str) -> str:
-    return re.sub(rf"^{_HONORIFICS}\s+", "", name, flags=re.I) if len(name.split()) > 2 else name
+    return _HONORIFIC.sub("", name) if len(name.split()) > 2 else name
 
 
 def _inside(node: LexborNode, pattern: re.Pattern[str], levels: int = 6) -> bool:
