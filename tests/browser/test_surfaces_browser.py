@@ -141,7 +141,8 @@ def test_every_surface_works_for_a_newcomer(browsing, server, site):
         run = page.locator("#source-runs tr.le-source-run")
         expect(run).to_have_count(1)
         expect(run.locator("td").nth(0)).to_have_text("website")
-        expect(run.locator("td").nth(2)).to_have_text("1")
+        expect(run.locator("td.le-pages")).not_to_have_text("0")
+        expect(run.locator("td").nth(3)).to_have_text("1")  # source, attempt, pages, leads
 
     with steps.step("run-again-opens-a-filled-form"):
         page.click("a.le-action-run-again")

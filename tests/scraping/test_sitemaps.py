@@ -128,7 +128,8 @@ def test_the_crawl_finds_pages_only_a_sitemap_lists(server, fake_dns, host):
     for path in [path for path in truth(host)["sitemap_only"] if link_score(path, "") >= CONTACT_PAGE_SCORE]:
         assert path.rstrip("/") in requested, (path, requested)
     assert result.lead is not None and truth(host)["email"] in result.lead.emails
-    assert not result.warnings
+    # A sitemap may list the company's other hosts (docs.<domain>): the test's DNS knows only this one.
+    assert [warning for warning in result.warnings if "not in the test's DNS" not in warning[1]] == []
 
 
 def test_a_gzip_child_sitemap_with_relative_locations_is_read(server, fake_dns):
