@@ -36,7 +36,7 @@ MAX_SITEMAP_ENTRIES = 500  # page URLs taken from one site's sitemaps
 MAX_SITEMAPS_PER_SITE = 5  # sitemap documents fetched for one site: the first plus an index's children
 ANY_CONTENT_TYPE = ("*/*",)  # sitemaps come as XML, gzip, octet-stream or text/plain alike
 _GZIP_MAGIC = b"\x1f\x8b"
-_LOC = re.compile(r"<loc>\s*([^<]+?)\s*</loc>", re.I)
+_LOC = re.compile(r"<loc>([^<]*)</loc>", re.I)  # linear: stripped in Python, not by the pattern
 # Children of an index that list posts, products or tags rarely hold a contact page.
 _UNLIKELY_CHILD = re.compile(r"post|blog|news|journal|article|product|tag|categor|author|image|video", re.I)
 
@@ -73,7 +73,7 @@ def parse_sitemap(body: bytes, *, max_bytes: int) -> Sitemap:
         raise SitemapError(f"refused an unsafe sitemap ({type(exc).__name__})") from None
     except ParseError:
         text = body.decode("utf-8", "replace")
-        locations = [html.unescape(match) for match in _LOC.findall(text)]
+        locations = [html.unescape(match.strip()) for match in _LOC.findall(text) if match.strip()]
         if not locations:
             raise NotASitemapError("malformed sitemap: no <loc> could be read") from None
         return Sitemap(is_index="<sitemapindex" in text, locations=locations, malformed=True)
@@ -134,7 +134,8 @@ async def sitemap_urls(
             continue
         found = _resolved(sitemap_url, sitemap.locations, same_site)
         if sitemap.is_index:
-            children.extend(url for url in found if url not in children and url not in first)
+            known = {*children, *first}
+            children.extend(url for url in dict.fromkeys(found) if url not in known)
         else:
             urls.extend(found)
     children.sort(key=lambda url: bool(_UNLIKELY_CHILD.search(urlsplit(url).path)))
@@ -155,7 +156,7 @@ async def _declared_sitemaps(http: HttpClient, homepage: str, same_site: Callabl
         return []
     if robots is None:
         return []
-    declared = [urljoin(homepage, url.strip()) for url in robots.sitemaps]
+    declared = [url for url in (_join(homepage, url.strip()) for url in robots.sitemaps) if url]
     return list(dict.fromkeys(url for url in declared if same_site(url)))
 
 
@@ -181,8 +182,16 @@ async def _read(http: HttpClient, url: str, warn: Warn, *, quiet: bool = False) 
 
 
 def _resolved(sitemap_url: str, locations: list[str], same_site: Callable[[str], bool]) -> list[str]:
-    resolved = (urljoin(sitemap_url, location).split("#", 1)[0] for location in locations)
+    resolved = (_join(sitemap_url, location).split("#", 1)[0] for location in locations)
     return [url for url in resolved if url.startswith(("http://", "https://")) and same_site(url)]
+
+
+def _join(base: str, location: str) -> str:
+    """`location` made absolute against `base`; "" for what no URL parser reads ("http://[x/")."""
+    try:
+        return urljoin(base, location)
+    except ValueError:
+        return ""
 
 
 def _local_name(element: Element) -> str:

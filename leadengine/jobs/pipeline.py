@@ -164,17 +164,10 @@ class _JobRun:
         self.beat()
 
 
-class AttemptFailed(Exception):
-    """An attempt of a job failed (`__cause__` says how); `started_at` is its claim stamp, so that
-    recording the failure touches this attempt only, not one a retry started since."""
-
-    def __init__(self, job: ScrapeJob) -> None:
-        super().__init__(str(job.id))
-        self.started_at = job.started_at
-
-
 def run_job(job_id: str) -> None:
-    """Run one attempt of a job. Raises AttemptFailed when it failed in a way a retry may fix."""
+    """Run one attempt of a job. Raises when it failed in a way a retry may fix; the exception carries
+    the attempt's claim stamp as `attempt_started_at`, so that recording the failure touches this
+    attempt only, not one a retry started since."""
     log.info("job %s received", job_id, extra={"job_id": job_id, "event": "received"})
     job = services.job_claim(job_id)
     if job is None:
@@ -187,7 +180,8 @@ def run_job(job_id: str) -> None:
     try:
         _run_attempt(job)
     except Exception as exc:
-        raise AttemptFailed(job) from exc
+        exc.attempt_started_at = job.started_at
+        raise
 
 
 def _run_attempt(job: ScrapeJob) -> None:
@@ -247,9 +241,16 @@ def _run_attempt(job: ScrapeJob) -> None:
             )
             return
         raise SourcesFailed(f"Every source failed. {reasons}")
-    services.job_complete(
+    completed = services.job_complete(
         job, warnings=run.kept_warnings(), pages_done=run.pages_done, pages_planned=run.pages_planned
     )
+    if not completed:
+        log.info(
+            "job %s stopped at its end: no longer running (cancelled or taken back)",
+            job.id,
+            extra={**run.extra, "event": "stopped"},
+        )
+        return
     log.info(
         "job %s completed in %.1fs: %d new, %d duplicates",
         job.id,

@@ -35,11 +35,8 @@ def run_scrape_job(job_id: str) -> None:
         return
     try:
         pipeline.run_job(job_id)
-    except pipeline.AttemptFailed as failed:
-        _record_failure(job_id, failed.__cause__ or failed, started_at=failed.started_at)
-        raise failed.__cause__ or failed from None
     except Exception as exc:
-        _record_failure(job_id, exc)
+        _record_failure(job_id, exc, started_at=getattr(exc, "attempt_started_at", None))
         raise
 
 

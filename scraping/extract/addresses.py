@@ -15,21 +15,21 @@ _ADDRESS_PATTERNS = [
     # 12 George Street, Level 3, Sydney NSW 2000 / 1 Main St, London EC1A 1BB / 500 Main St, Austin, TX 78701
     re.compile(
         rf"\b(?:(?:level|suite|unit|floor)\s+\d+[a-z]?,?\s+)?\d+[a-z]?(?:[-–]\d+)?\s+"
-        rf"(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET_WORDS})\b\.?"
-        rf"(?:,?\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*){{1,3}},?\s+"
+        rf"(?:[A-Z][\w'.-]{{0,30}}\s+){{1,4}}(?:{_STREET_WORDS})\b\.?"
+        rf"(?:,?\s+[A-Z][\w'.-]{{0,30}}(?:\s+[A-Z][\w'.-]{{0,30}}){{0,3}}){{1,3}},?\s+"
         rf"(?:[A-Z]{{2,3}}\s+\d{{4,5}}|\d{{4,5}}|[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}})\b"
         rf"(?:,?\s+(?:Australia|United Kingdom|UK|USA|United States|New Zealand|Canada|Ireland))?",
         re.I,
     ),
     # Musterstraße 12, 10115 Berlin / Mariahilfer Straße 45 · 1060 Wien / Calle Mayor 5, 2º, 28013 Madrid
     re.compile(
-        r"\b(?:(?:[A-ZÄÖÜ][\wäöüß.-]*\s+){0,2}[A-ZÄÖÜ]?[\wäöüß-]*"
+        r"\b(?:(?:[A-ZÄÖÜ][\wäöüß.-]{0,30}\s+){0,2}[A-ZÄÖÜ]?[\wäöüß-]{0,30}"
         r"(?i:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)"
         r"|(?:Calle|C/|Avenida|Avda\.?|Av\.|Paseo|Plaza|Carrer|Rambla|Camino|Ronda|Rua|Via|Viale|Rue)"
-        r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+)*"
-        r"[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]*)*)"
+        r"\s+(?:(?:de|del|la|los|las|da|do|di)\s+){0,3}"
+        r"[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]{0,30}(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ.-]{0,30}){0,4})"
         r"\s+\d+[a-z]?(?:[-–/]\d+)?(?:,\s*[\wº°ª. ]{1,12}?)?\s*[,·|•]?\s+"
-        r"\d{4,5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]+(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]+)?"
+        r"\d{4,5}\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüßáéíóúñ-]{1,40}(?:\s+(?:am|an der|de)\s+[A-ZÄÖÜÁÉÍÓÚ][\wäöüß-]{1,40})?"
         r"(?:,?\s+(?:Deutschland|Germany|España|Spain|Österreich|Austria|Schweiz|Switzerland))?"
     ),
 ]

@@ -47,6 +47,14 @@ _WHATSAPP = re.compile(
 )
 
 
+def join_url(base: str, href: str) -> str:
+    """`href` made absolute against `base`; "" for what no URL parser reads ("http://[x/")."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
 def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     """Read one HTML page. Tolerates broken markup; never raises on content."""
     tree = LexborHTMLParser(html)
@@ -176,7 +184,7 @@ def _read_head(tree: LexborHTMLParser, facts: PageFacts) -> None:
         if equiv == "refresh":
             match = re.search(r"url\s*=\s*['\"]?([^'\";]+)", content, re.I)
             if match:
-                facts.meta_refresh = urljoin(facts.url, match.group(1).strip())
+                facts.meta_refresh = join_url(facts.url, match.group(1).strip())
         elif key == "og:site_name" and content:
             facts.og_site_name = content
         elif key in ("description", "og:description") and content and not facts.description:
@@ -185,7 +193,7 @@ def _read_head(tree: LexborHTMLParser, facts: PageFacts) -> None:
             facts.structured_urls.append(content)
     for link in tree.css("link[rel][href]"):
         if "canonical" in (link.attributes.get("rel") or "").lower().split():
-            facts.canonical = urljoin(facts.url, link.attributes.get("href") or "")
+            facts.canonical = join_url(facts.url, link.attributes.get("href") or "")
 
 
 def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
@@ -221,7 +229,7 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
             if address:
                 facts.emails.append(EmailHit(address, "cfemail", credited))
             continue
-        absolute = urljoin(facts.url, href)
+        absolute = join_url(facts.url, href)
         if not absolute.startswith(("http://", "https://")):
             continue
         profile = social_profile(absolute)

@@ -101,7 +101,7 @@ def _json_ld_blocks(tree: LexborHTMLParser) -> list[Any]:
             try:
                 blocks.append(json.loads(attempt, strict=False))
                 break
-            except ValueError:
+            except (ValueError, RecursionError):  # malformed, or nested deeper than Python goes
                 continue
     return blocks
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from scraping.normalize import fold, registrable_domain
 from scraping.sitemaps import sitemap_urls
 from scraping.sources.registry import SourceContext, register
 from scraping.types import Criteria, Lead
+
+log = logging.getLogger(__name__)
 
 # Words in a link's text or path (folded: lowercase, no accents, "-", "_" and "/" read as spaces) that
 # point at contact details, with their weight. Contact pages come first, then legal notices and quote
@@ -367,12 +370,20 @@ class _SiteCrawl:
             self.planned_crawl = wanted
 
 
+def _as_scrape_error(exc: Exception) -> ScrapeError:
+    """A site's failure as a ScrapeError; anything else is also logged with its traceback."""
+    if isinstance(exc, ScrapeError):
+        return exc
+    log.warning("reading a site failed unexpectedly", exc_info=exc)
+    return ScrapeError(f"could not read the site: {type(exc).__name__}: {exc}")
+
+
 async def scrape_site(url: str, criteria: Criteria, ctx: SourceContext) -> Lead | None:
     """Crawl one website and return its lead, or None (after `ctx.warn`) when it cannot be read."""
     try:
         return await _SiteCrawl(url, criteria, ctx).run()
-    except ScrapeError as exc:
-        ctx.warn(safe_url(normalise_start_url(url)), str(exc))
+    except Exception as exc:  # one site's trouble, whatever it is, never stops the others
+        ctx.warn(safe_url(normalise_start_url(url)), str(_as_scrape_error(exc)))
         return None
 
 
@@ -411,9 +422,10 @@ async def run(criteria: Criteria, ctx: SourceContext) -> AsyncIterator[list[Lead
                 return None
             try:
                 return await _SiteCrawl(url, criteria, ctx).run()
-            except ScrapeError as exc:
-                ctx.warn(safe_url(url), str(exc))
-                failures.append((url, exc))
+            except Exception as exc:  # one site's trouble, whatever it is, never stops the others
+                error = _as_scrape_error(exc)
+                ctx.warn(safe_url(url), str(error))
+                failures.append((url, error))
                 return None
 
     tasks = [asyncio.create_task(crawl(url)) for url in urls]

@@ -376,3 +376,13 @@ def test_a_remote_job_reads_national_numbers_by_the_sites_own_evidence():
     lead = lead_of(html, geography="Remote", site="https://www.widgets.co.nz/")
     assert sorted(lead.phones) == ["+6495550123", "+6495550199"]
     assert lead_of(html, geography="Remote", site="https://www.widgets.com/").phones == ["+6495550199"]
+
+
+@pytest.mark.timeout(30)  # a hang guard: backtracking patterns took minutes on this page
+def test_hostile_markup_reads_without_raising_or_stalling():
+    bad_links = '<a href="http://[x/">x</a><link rel="canonical" href="http://[y/"><a href="/contact">c</a>'
+    deep_json = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+    prose = "<p>Our office is a 5 minute walk " + ". ".join(["Word Word"] * 1200) + "</p>"
+    slug = "<p>" + "-".join(["abc"] * 3000) + "straße 12</p>"
+    facts = parse_page(bad_links + deep_json + prose + slug, SITE)
+    assert [url for url, _ in facts.links] == [f"{SITE}contact"]

@@ -279,3 +279,9 @@ def test_a_malformed_sitemap_still_leads_to_its_pages(server, fake_dns):
     assert any("malformed sitemap" in message for _, message in result.warnings)
     assert "/contatti?utm=a&b" in pages_requested(server, host)
     assert result.lead is not None and "commerciale@officinebrenta.it" in result.lead.emails
+
+
+@pytest.mark.timeout(30)  # a hang guard: the old <loc> pattern was cubic in whitespace
+def test_a_malformed_sitemap_with_long_blank_runs_is_read_at_once():
+    body = ("<urlset><loc>" + " " * 50_000 + "x<" + "<loc> /contact </loc>").encode()
+    assert parse_sitemap(body, max_bytes=1_000_000).locations == ["/contact"]

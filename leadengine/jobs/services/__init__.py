@@ -295,8 +295,8 @@ def job_fail(
         changes["warnings"] = warnings
     with transaction.atomic():
         active = ScrapeJob.objects.filter(id=job_id, status__in=ACTIVE_STATUSES)
-        if started_at is not None:
-            active = active.filter(started_at=started_at)
+        if started_at is not None:  # that attempt's end: only while it still runs
+            active = active.filter(status=JobStatus.RUNNING, started_at=started_at)
         failed = active.update(**changes)
         if failed:
             attempts.end(job_id, AttemptOutcome.FAILED, error=error)
