@@ -6,6 +6,7 @@ The bridge between the two layers: it turns a ScrapeJob into `scraping.Criteria`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -180,7 +181,8 @@ def run_job(job_id: str) -> None:
     try:
         _run_attempt(job)
     except Exception as exc:
-        exc.attempt_started_at = job.started_at
+        with contextlib.suppress(AttributeError):  # an exception type without attributes of its own
+            exc.attempt_started_at = job.started_at
         raise
 
 
