@@ -187,3 +187,32 @@ def test_a_schedule_added_by_staff_is_theirs(world):
 def test_the_dramatiq_tasks_admin_is_gone(world):
     page = world["clients"]["root"].get(reverse("admin:index")).content.decode()
     assert "django_dramatiq" not in page and "Scrape jobs" in page
+
+
+@pytest.mark.django_db
+def test_actions_that_create_jobs_or_exports_need_the_right_to_add_them(tmp_path):
+    viewer = get_user_model().objects.create_user(
+        "viewer", "v@acme.example", "pw-viewer-123456", is_staff=True
+    )
+    viewer.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="jobs", codename__startswith="view_")
+    )
+    rows = rows_of(viewer, "viewer", tmp_path)
+    client = Client()
+    client.force_login(viewer)
+    jobs = client.get(reverse("admin:jobs_scrapejob_changelist")).content.decode()
+    leads = client.get(reverse("admin:jobs_rawlead_changelist")).content.decode()
+    for page in (jobs, leads):
+        assert "export_" not in page and "enrich_" not in page  # offered to no one who may not add
+    response = client.post(
+        reverse("admin:jobs_rawlead_changelist"),
+        {"action": "enrich_leads", "_selected_action": [rows["rawlead"].pk]},
+    )
+    assert response.status_code in (200, 302)
+    assert ScrapeJob.objects.count() == 1 and LeadExport.objects.count() == 1
+
+    maker = staff_user("maker")
+    client.force_login(maker)
+    assert (
+        'value="export_jobs_csv"' in client.get(reverse("admin:jobs_scrapejob_changelist")).content.decode()
+    )

@@ -74,6 +74,14 @@ class OwnedAdmin:
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.is_owner(request, obj)
 
+    # The job and lead list actions create rows of other models: they need the right to add those.
+
+    def has_enrich_permission(self, request) -> bool:
+        return request.user.has_perm("jobs.add_scrapejob")
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("jobs.add_leadexport")
+
 
 class RegisteredSourceFilter(admin.SimpleListFilter):
     """Filter choices from the source registry: Django's default would SELECT DISTINCT over every row."""

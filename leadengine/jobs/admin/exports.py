@@ -24,13 +24,13 @@ def _redirect_to_exports(model_admin, request, created: list[LeadExport]):
     return HttpResponseRedirect(reverse("admin:jobs_leadexport_changelist"))
 
 
-@admin.action(description="Export leads of selected jobs to CSV")
+@admin.action(description="Export leads of selected jobs to CSV", permissions=["export"])
 def export_jobs_csv(model_admin, request, queryset: QuerySet):
     created = [exports.export_create(owner=job.owner, job=job) for job in queryset.select_related("owner")]
     return _redirect_to_exports(model_admin, request, created)
 
 
-@admin.action(description="Export selected leads to CSV")
+@admin.action(description="Export selected leads to CSV", permissions=["export"])
 def export_leads_csv(model_admin, request, queryset: QuerySet):
     grouped = selected_by_owner(model_admin, request, queryset)
     if grouped is None:

@@ -54,14 +54,14 @@ def enrich_for_owner(model_admin, request, owner, leads) -> None:
     )
 
 
-@admin.action(description="Enrich selected jobs' leads missing an e-mail or phone")
+@admin.action(description="Enrich selected jobs' leads missing an e-mail or phone", permissions=["enrich"])
 def enrich_jobs(model_admin, request, queryset: QuerySet):
     for job in queryset.select_related("owner"):
         leads = selectors.leads_missing_contacts(job)[: settings.ADMIN_MAX_SELECTED_LEADS]
         enrich_for_owner(model_admin, request, job.owner, leads)
 
 
-@admin.action(description="Enrich selected leads from their websites")
+@admin.action(description="Enrich selected leads from their websites", permissions=["enrich"])
 def enrich_leads(model_admin, request, queryset: QuerySet):
     grouped = selected_by_owner(model_admin, request, queryset)
     for owner, leads in (grouped or {}).items():
