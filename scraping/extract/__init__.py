@@ -22,7 +22,7 @@ from scraping.extract.addresses import find_address
 from scraping.extract.emails import EmailHit, clean_email, decode_cfemail, rank_emails
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import clean_title, footer_name
-from scraping.extract.page import parse_page
+from scraping.extract.page import parse_page, read_home
 from scraping.extract.phones import parse_phone
 from scraping.extract.regions import region_for
 from scraping.extract.site import (
@@ -52,6 +52,7 @@ __all__ = [
     "parse_page",
     "parse_phone",
     "rank_emails",
+    "read_home",
     "region_for",
     "site_emails",
     "site_name",

@@ -16,6 +16,7 @@ _ADDRESS_PATTERNS = [
     re.compile(
         rf"\b(?:(?:level|suite|unit|floor)\s+\d+[a-z]?,?\s+)?\d+[a-z]?(?:[-–]\d+)?\s+"
         rf"(?:[A-Z][\w'.-]{{0,30}}\s+){{1,4}}(?:{_STREET_WORDS})\b\.?"
+        rf"(?:,?\s+(?:suite|ste|unit|apt|floor|fl|bldg|building|#)\.?\s*[\w-]{{1,6}})?"  # ", Suite 1200"
         rf"(?:,?\s+[A-Z][\w'.-]{{0,30}}(?:\s+[A-Z][\w'.-]{{0,30}}){{0,3}}){{1,3}},?\s+"
         rf"(?:[A-Z]{{2,3}}\s+\d{{4,5}}|\d{{4,5}}|[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}})\b"
         rf"(?:,?\s+(?:Australia|United Kingdom|UK|USA|United States|New Zealand|Canada|Ireland))?",

@@ -30,6 +30,7 @@ from scraping.extract.facts import PageFacts
 from scraping.extract.names import footer_name
 from scraping.extract.people import people_in_html
 from scraping.extract.phones import anchor_label, parse_phone, phones_in_text
+from scraping.extract.regions import region_for
 from scraping.extract.socials import social_profile
 from scraping.extract.structured import read_json_ld, read_microdata
 from scraping.normalize import registrable_domain
@@ -37,7 +38,10 @@ from scraping.normalize import registrable_domain
 _CREDIT = re.compile(
     r"\b(?:web\s*site|web\s*design|site|design(?:ed)?|developed|built|made|crafted|created|powered|"
     r"hosted|webdesign|realisiert|umgesetzt|gestaltet|dise[nñ]ad[oa]|desarrollad[oa]|"
-    r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b",
+    r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b"
+    # "Design: Studio X", "Webdesign & SEO: ...", "Réalisation : ...", "Credits: ..."
+    r"|\b(?:(?:web\s*)?design|r[ée]alisation|conception|cr[ée]dits?|gestaltung|umsetzung)"
+    r"(?:\s*(?:&|and|\+|und|et|y)\s*\w+)?\s*:",
     re.I,
 )
 
@@ -53,6 +57,23 @@ def join_url(base: str, href: str) -> str:
         return urljoin(base, href)
     except ValueError:
         return ""
+
+
+def read_home(html: str, url: str, geography: str) -> tuple[PageFacts, str | None]:
+    """A site's home page read, and the phone region to read the site's pages with.
+
+    The region is the job's geography's; a job that names no country ("Remote", "Worldwide") takes the
+    site's own: its country-code domain, its "+CC" numbers, the country of its postal address
+    (structured data, else the first address in its text).
+    """
+    region = region_for(geography, url)
+    home = parse_page(html, url, region)
+    if region is None:
+        address_country = home.country or next(filter(None, map(region_for, home.text_addresses)), "")
+        region = region_for(geography, url, phone_countries=home.phones, address_country=address_country)
+        if region is not None:
+            home = parse_page(html, url, region)
+    return home, region
 
 
 def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:

@@ -60,12 +60,16 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
     agencies credited on the page, of customers in testimonials, of job boards, partners and sample
     records are someone else's: they are returned apart, never as the lead's.
     """
+    mail_domains = {registrable_domain(hit.address.split("@", 1)[1]) for page in pages for hit in page.emails}
     domains = domains | {
         registrable_domain(hit.address.split("@", 1)[1])
         for page in pages
         for hit in page.emails
         if hit.how == "structured"
     }
+    # A shorter form of the site's domain is its mail domain too ("example-eng.co.nz" for a site at
+    # example-engineering.co.nz).
+    domains |= {domain for domain in mail_domains if any(_alike(domain, own) for own in domains)}
     own, foreign, free_text = [], [], []
     for page in pages:
         for hit in page.emails:
@@ -172,15 +176,18 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
         # A name in another script (Japanese, Greek ...) gives way to the site's own Latin-script name.
         latin = [name for name in names if _latin(name)]
         chosen = (latin or names)[0]
+        # A longer name gives way to the brand it starts with ("Example Solar"): a legal name ("Example
+        # Solar Energy Ltd") when the site's og:site_name or titles use the brand, any other ("Example
+        # Solar Services") when both do.
+        og_names = {company_key(page.og_site_name): page.og_site_name for page in pages if page.og_site_name}
+        title_brand = _repeated_title_part(pages)
         if has_legal_form(chosen):
-            # A legal name ("Example Solar Energy Ltd") gives way to the brand it starts with, when the
-            # site's own og:site_name or titles use that brand ("Example Solar").
-            brands = [page.og_site_name for page in pages if page.og_site_name] + [
-                _repeated_title_part(pages)
-            ]
-            for brand in brands:
-                if brand and company_key(chosen).startswith(company_key(brand) + " "):
-                    return brand, True
+            brands = [*og_names.values(), title_brand]
+        else:
+            brands = [title_brand] if company_key(title_brand) in og_names else []
+        for brand in brands:
+            if brand and company_key(chosen).startswith(company_key(brand) + " "):
+                return brand, True
         return chosen, True
     repeated = _repeated_title_part(pages)
     if repeated:
@@ -282,12 +289,26 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
 
 
 def _named_like(profile_url: str, domains: set[str]) -> bool:
-    """Whether a profile's handle carries a word of the site's domain ("example" of example-freight.com)."""
-    handle = re.sub(r"[^a-z0-9]", "", profile_url.rstrip("/").rsplit("/", 1)[-1].lower())
+    """Whether a profile's handle carries a word of the site's domain ("example" of example-freight.com),
+    or is a short or long form of it ("exampleeng" of exampleengineering.com)."""
+    handle = profile_url.rstrip("/").rsplit("/", 1)[-1]
     words = {
         word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4
     }
-    return any(word in handle for word in words)
+    return any(word in _squashed(handle) for word in words) or any(
+        _alike(handle, domain) for domain in domains
+    )
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _alike(name: str, domain: str) -> bool:
+    """Whether a name (a handle, a domain) and a domain's first label are one the other's short form."""
+    first, second = _squashed(name.split(".")[0]), _squashed(domain.split(".")[0])
+    shorter, longer = sorted((first, second), key=len)
+    return len(shorter) >= 5 and longer.startswith(shorter)
 
 
 def _site_address(pages: list[PageFacts], others: set[str]) -> tuple[str, str, str]:

@@ -1,5 +1,6 @@
 """Social profiles: canonical profile URLs of LinkedIn company pages, X/Twitter, Facebook, Instagram,
-YouTube and GitHub. Share links, login pages and posts are not profiles; LinkedIn /in/ pages are people.
+YouTube, GitHub, TikTok, XING company pages and Pinterest. Share links, login pages and posts are not
+profiles; LinkedIn /in/ pages are people.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ def social_profile(url: str) -> tuple[str, str] | None:
             return "youtube", f"https://www.youtube.com/{handle}/{segments[1].lower()}"
         if handle.startswith("@"):
             return "youtube", f"https://www.youtube.com/{handle.lower()}"
+    elif host == "tiktok.com":
+        if re.fullmatch(r"@[A-Za-z0-9._]{2,24}", handle):
+            return "tiktok", f"https://www.tiktok.com/{handle.lower()}"
+    elif host == "xing.com":
+        if handle in ("pages", "companies") and len(segments) >= 2:
+            return "xing", f"https://www.xing.com/{handle}/{segments[1].lower()}"
+    elif host == "pinterest.com" or host.endswith(".pinterest.com"):  # country subdomains: pl.pinterest.com
+        if re.fullmatch(r"[A-Za-z0-9_]{3,30}", handle) and len(segments) == 1:
+            return "pinterest", f"https://www.pinterest.com/{handle.lower()}"
     elif host == "github.com":
         if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", handle):
             return "github", f"https://github.com/{handle.lower()}"

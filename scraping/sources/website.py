@@ -220,15 +220,7 @@ class _SiteCrawl:
         self.homepage = homepage_of(first.url)
         self.site_domain = registrable_domain(first.url)
         self.seen.add(canonicalize_url(first.url))
-        home = extract.parse_page(first.text, first.url, self.region)
-        if self.region is None:
-            # No region from the job or the domain: the home page's "+CC" numbers and postal address
-            # say where the site is; read it again with that region so its national numbers count.
-            self.region = extract.region_for(
-                self.criteria_geography, first.url, phone_countries=home.phones, address_country=home.country
-            )
-            if self.region is not None:
-                home = extract.parse_page(first.text, first.url, self.region)
+        home, self.region = extract.read_home(first.text, first.url, self.criteria_geography)
         root = language_root(home, language_of(self.region), self._same_site)
         if not root or not await self._read_language_root(home, root):
             self._read(home, depth=0)

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import phonenumbers  # noqa: E402
 
-from scraping.extract import build_lead, parse_page, region_for, social_profile  # noqa: E402
+from scraping.extract import build_lead, parse_page, read_home, region_for, social_profile  # noqa: E402
 from scraping.http import decode_body  # noqa: E402
 from scraping.normalize import company_key, fold  # noqa: E402
 from scraping.types import Criteria  # noqa: E402
@@ -77,8 +77,9 @@ def load_corpus(root: Path) -> list[Site]:
 
 
 def ours(site: Site) -> dict[str, Any]:
-    region = region_for(site.truth["geography"], f"https://{site.host}/")
-    facts = [parse_page(html, url, region) for url, html in site.pages]
+    (home_url, home_html), *rest = site.pages
+    home, region = read_home(home_html, home_url, site.truth["geography"])
+    facts = [home, *(parse_page(html, url, region) for url, html in rest)]
     lead = build_lead(facts, Criteria(geography=site.truth["geography"]), f"https://{site.host}/")
     return {
         "name": lead.company_name,
@@ -186,13 +187,19 @@ def same_address(found: str, expected: str) -> bool:
     return len(found_tokens & expected_tokens) / len(found_tokens | expected_tokens) >= 0.8
 
 
+def expected_socials(truth: dict[str, Any]) -> set[tuple[str, str]]:
+    """The truth's profiles in canonical form (case, trailing slash, twitter.com/x.com): one profile one
+    way, as the extractor and the baseline both report them."""
+    return {social_profile(url) or (network, url) for network, url in truth["socials"].items()}
+
+
 def score_site(found: dict[str, Any], truth: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
     """(true positives, false positives, false negatives) per field."""
     counts = {}
     for field_name, found_set, expected in (
         ("emails", found["emails"], set(truth["emails"])),
         ("phones", found["phones"], set(truth["phones"])),
-        ("socials", found["socials"], set(truth["socials"].items())),
+        ("socials", found["socials"], expected_socials(truth)),
     ):
         counts[field_name] = (len(found_set & expected), len(found_set - expected), len(expected - found_set))
     counts["people"] = _score_people(found["people"], [_person(person) for person in truth.get("people", [])])
@@ -236,7 +243,7 @@ def print_misses(site: Site, found: dict[str, Any]) -> None:
     for field_name, expected in (
         ("emails", set(truth["emails"])),
         ("phones", set(truth["phones"])),
-        ("socials", set(truth["socials"].items())),
+        ("socials", expected_socials(truth)),
     ):
         missed, wrong = expected - found[field_name], found[field_name] - expected
         if missed or wrong:

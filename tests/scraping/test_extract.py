@@ -11,6 +11,7 @@ from scraping.extract import (
     find_address,
     matched_keywords,
     parse_page,
+    read_home,
     region_for,
     social_profile,
 )
@@ -284,11 +285,48 @@ def test_people_go_to_people_and_share_links_are_ignored():
     assert lead.socials == {"linkedin": "https://www.linkedin.com/company/acme-analytics"}
 
 
+def test_a_shorter_form_of_the_sites_domain_is_its_mail_and_profile_name():
+    site = "https://www.harbourside-engineering.co.nz/"
+    lead = lead_of(
+        """<p>Email: info @ harboursideeng . co . nz</p><footer>
+        <a href="https://www.facebook.com/harboursideeng">Facebook</a>
+        Site by Kiwi Web Co - <a href="https://www.facebook.com/kiwiwebco">on Facebook</a></footer>""",
+        """<h1>About</h1><p>Hoses come from Otago Hose (sales@otagohose.co.nz, (03) 455 8023) - please
+        contact them directly for counter sales.</p>""",
+        geography="Dunedin, New Zealand",
+        site=site,
+        pages=("", "about"),
+    )
+    assert lead.emails == ["info@harboursideeng.co.nz"]
+    assert lead.socials == {"facebook": "https://www.facebook.com/harboursideeng"}
+
+
+def test_a_design_credit_with_a_colon_is_the_agencys():
+    lead = lead_of("""<footer><a href="https://www.instagram.com/acmeanalytics">Instagram</a>
+    <p>Design: <a href="https://studiokaj.se">Studio Kaj</a> (hello@studiokaj.se) ·
+    <a href="https://www.instagram.com/studiokaj/">@studiokaj</a></p></footer>""")
+    assert lead.socials == {"instagram": "https://www.instagram.com/acmeanalytics"}
+    assert "hello@studiokaj.se" not in lead.emails
+
+
 def test_an_agencys_profiles_are_not_the_companys():
     lead = lead_of("""<footer>Site by <a href="https://pixel.agency">Pixel</a>
     <a href="https://www.linkedin.com/company/pixel-agency">Pixel on LinkedIn</a>
     <a href="https://www.facebook.com/acmeanalytics">Acme on Facebook</a></footer>""")
     assert lead.socials == {"facebook": "https://www.facebook.com/acmeanalytics"}
+
+
+def test_a_longer_structured_name_gives_way_to_the_brand_its_titles_and_og_site_name_share():
+    brand = '<title>{} — Acme Marine</title><meta property="og:site_name" content="Acme Marine">'
+    structured = (
+        '<div itemscope itemtype="https://schema.org/LocalBusiness"><span itemprop="name">{}</span></div>'
+    )
+    pages = (brand.format("Home"), brand.format("Contact") + structured.format("Acme Marine Services"))
+    assert lead_of(*pages).company_name == "Acme Marine"
+    # og:site_name alone is not enough against a longer name the titles use
+    titled = '<title>{} | Acme Marine Services</title><meta property="og:site_name" content="Acme Marine">'
+    pages = (titled.format("Home"), titled.format("Contact") + structured.format("Acme Marine Services"))
+    assert lead_of(*pages).company_name == "Acme Marine Services"
 
 
 # --- address, description, keywords, confidence -----------------------------------------------------
@@ -312,6 +350,10 @@ def test_address_from_json_ld_postal_address_and_location_from_it():
         ("Studio: 1 Example Street, London EC1A 1BB", "1 Example Street, London EC1A 1BB"),
         ("Anfahrt: Industriestraße 12, 70565 Stuttgart", "Industriestraße 12, 70565 Stuttgart"),
         ("Dirección: Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+        (
+            "Office: 1 S Church Ave, Suite 1200, Tucson, AZ 85701",
+            "1 S Church Ave, Suite 1200, Tucson, AZ 85701",
+        ),
         ("Founded in 2012, 24 people, 3 offices.", ""),
     ],
 )
@@ -376,6 +418,17 @@ def test_a_remote_job_reads_national_numbers_by_the_sites_own_evidence():
     lead = lead_of(html, geography="Remote", site="https://www.widgets.co.nz/")
     assert sorted(lead.phones) == ["+6495550123", "+6495550199"]
     assert lead_of(html, geography="Remote", site="https://www.widgets.com/").phones == ["+6495550199"]
+
+
+def test_a_remote_job_takes_the_region_of_the_address_on_the_home_page():
+    html = "<footer><p>Registered office: 1 S Church Ave, Suite 1200, Tucson, AZ 85701</p><p>520.867.3190</p>"
+    home, region = read_home(html, "https://www.widgets.com/", "Remote")
+    assert region == "US"
+    assert home.phones == ["+15208673190"]
+    assert read_home("<p>520.867.3190</p>", "https://www.widgets.com/", "Remote") == (
+        parse_page("<p>520.867.3190</p>", "https://www.widgets.com/"),
+        None,
+    )
 
 
 @pytest.mark.timeout(30)  # a hang guard: backtracking patterns took minutes on this page
