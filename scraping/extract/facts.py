@@ -33,6 +33,8 @@ class PageFacts:
     # Contacts of other organisations: in testimonials and quotes, or beside another organisation's address.
     # (addresses, numbers, postal addresses) of each innermost block that gives an e-mail address.
     email_blocks: list[tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = field(default_factory=list)
+    # (number, the words before it on its line) for numbers printed after another organisation's name
+    named_phones: list[tuple[str, str]] = field(default_factory=list)
     quoted_emails: set[str] = field(default_factory=set)  # in testimonials and quotes
     others_phones: set[str] = field(default_factory=set)
     socials: dict[str, str] = field(default_factory=dict)  # network -> the page's first profile

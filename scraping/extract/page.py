@@ -132,6 +132,16 @@ def _drop_hidden(tree: LexborHTMLParser) -> None:
         style = re.sub(r"\s+", "", (node.attributes.get("style") or "").lower())
         if node.attributes.get("hidden") is not None or "display:none" in style:
             node.decompose()
+    # A word hidden by a stylesheet class inside running text ("devis<span class="hidden">nospam</span>@")
+    # is the same trap; block elements with such classes (menus, tabs) are left alone.
+    for node in tree.css(
+        ",".join(f"{tag}[class]" for tag in ("span", "b", "i", "em", "small", "font", "strong"))
+    ):
+        if _HIDDEN_CLASSES & set((node.attributes.get("class") or "").lower().split()):
+            node.decompose()
+
+
+_HIDDEN_CLASSES = {"hidden", "d-none", "hide", "is-hidden", "display-none"}
 
 
 def _flatten_inline(tree: LexborHTMLParser) -> None:
@@ -271,15 +281,17 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
 
 
 def _in_credit(node: LexborNode) -> bool:
-    """Whether a link sits in a "website by ..." credit: its own text or the words just before it."""
-    parent = node.parent
-    text = node.text(separator=" ") or ""
-    if parent is not None:
-        parent_text = parent.text(separator=" ")
-        if len(parent_text) < 300:
-            index = parent_text.find(text) if text else -1
-            text = parent_text[: index + len(text)] if index >= 0 else parent_text
-    return bool(_CREDIT.search(text[-160:]))
+    """Whether a link sits in a "website by ..." credit: its own text or the words just before it
+    (a credit after a row of profile icons does not claim them)."""
+    parts = [node.text(separator=" ") or ""]
+    current: LexborNode | None = node
+    while current is not None and sum(map(len, parts)) < 160:
+        sibling = current.prev
+        while sibling is not None and sum(map(len, parts)) < 160:
+            parts.insert(0, sibling.text(separator=" ") or "")
+            sibling = sibling.prev
+        current = current.parent
+    return bool(_CREDIT.search(" ".join(parts)[-160:]))
 
 
 def _read_text(facts: PageFacts, region: str | None) -> None:
@@ -301,5 +313,7 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
             facts.prose_phones.append(hit.e164)
         else:
             facts.phones.append(hit.e164)
+            if hit.named:
+                facts.named_phones.append((hit.e164, hit.named))
     facts.footer_name = footer_name(flat)
     facts.text_addresses = find_addresses(text)

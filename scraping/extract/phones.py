@@ -22,7 +22,7 @@ _FAX_LABEL = re.compile(
 )
 _PHONE_LABEL = re.compile(
     r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
-    r"call|ph|hotline|whatsapp|fon)\b",
+    r"call|ph|hotline|helpline|infolinia|whatsapp|fon|toll[- ]?free|freephone)\b",
     re.I,
 )
 # Identifiers printed beside contacts: company, tax, bank and licence numbers in the languages LeadEngine
@@ -50,11 +50,25 @@ _IBAN_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4})*\s?[A-Z0-9]{0,4}\s
 _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
 
 
+# Words that name an organisation: legal forms and the kinds of organisation whose numbers sites print
+# beside their own (suppliers, hotels, chambers, authorities). A number after one is that
+# organisation's unless the words are the company's own name (`site.site_phones` decides).
+ORGANISATION = re.compile(
+    r"(?:\b(?:gmbh|ag|ltd|limited|inc|llc|corp|pty|plc|sarl|sas|spa|srl|bv|nv|oy|ab|as|kk)\b|"
+    r"\b(?:s\.a\.|s\.l\.|s\.p\.a\.|s\.r\.l\.|s\.r\.o\.|sp\. z o\.o\.|co\.)|"
+    r"\b(?:hotel|chamber|association|council|authority|ministry|bank|university|hospital|supplier|"
+    r"distributor|dealer|wholesaler?|partner|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
+    r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b)",
+    re.I,
+)
+
+
 @dataclass
 class PhoneHit:
     e164: str
     fax: bool
     prose: bool = False  # inside a long sentence, not in a contact line
+    named: str = ""  # the words before it on its line, when they name an organisation ("Hotel X (TEL ...)")
 
 
 def _label_before(text: str, start: int) -> str:
@@ -96,7 +110,9 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         # Unlabelled numbers count in short contact lines only ("Aluminium 2024/5083, steel 303/304..."
         # or "our finance partner, X (0861 000 111)" are not the company's phone).
         prose = words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS)
-        hits.append(PhoneHit(_e164(match.number), fax=label == "fax", prose=prose))
+        before_on_line = text[line_start : match.start]
+        named = before_on_line if ORGANISATION.search(before_on_line) else ""
+        hits.append(PhoneHit(_e164(match.number), fax=label == "fax", prose=prose, named=named))
     return hits
 
 

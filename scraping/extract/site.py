@@ -29,6 +29,7 @@ Confidence, in [0, 1], is the sum of:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -77,7 +78,8 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
             if registrable_domain(domain) in domains:
                 own.append(hit.address)
             elif is_free_mail(hit.address) and not hit.credited and local not in PLACEHOLDER_LOCALS:
-                (own if hit.how in ("mailto", "structured", "cfemail") else free_text).append(hit.address)
+                linked = hit.how in ("mailto", "structured", "cfemail")
+                (own if linked or _named_after_site(local, domains) else free_text).append(hit.address)
             else:
                 foreign.append(hit.address)
         for address in page.words_emails:
@@ -147,6 +149,21 @@ def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
         return phones
     prose = dict.fromkeys(phone for page in pages for phone in page.prose_phones)
     return [phone for phone in prose if phone not in faxes and phone not in others]
+
+
+def named_elsewhere(pages: list[PageFacts], name: str, domains: set[str]) -> set[str]:
+    """Numbers printed only after another organisation's name ("Hotel Agora (TEL ...)", "Komandor S.A.,
+    infolinia ..."): a line that names the company itself, or a plain contact line, keeps a number."""
+    words = {word for word in company_key(name).split() if len(word) >= 4}
+    words |= {_squashed(domain.split(".")[0]) for domain in domains}
+
+    def names_company(line: str) -> bool:
+        folded = fold(line)
+        return any(word in folded or word in _squashed(folded) for word in words)
+
+    named = Counter(number for page in pages for number, line in page.named_phones if not names_company(line))
+    everywhere = Counter(number for page in pages for number in page.phones)
+    return {number for number, count in named.items() if everywhere[number] <= count}
 
 
 def site_socials(pages: list[PageFacts], domains: set[str]) -> dict[str, str]:
@@ -243,7 +260,7 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     name, structured = site_name(pages)
     emails, others_emails = site_emails(pages, domains)
     others_phones, others_postal = others_blocks(pages, emails)
-    phones = site_phones(pages, others_phones)
+    phones = site_phones(pages, others_phones | named_elsewhere(pages, name, domains))
     socials = site_socials(pages, domains)
     credited = set().union(*(page.credited_domains for page in pages))
     people = [
@@ -298,6 +315,12 @@ def _named_like(profile_url: str, domains: set[str]) -> bool:
     return any(word in _squashed(handle) for word in words) or any(
         _alike(handle, domain) for domain in domains
     )
+
+
+def _named_after_site(local: str, domains: set[str]) -> bool:
+    """Whether a mailbox's name starts with the site's ("example.service" at a free-mail provider)."""
+    first = re.split(r"[._+-]", local, maxsplit=1)[0]
+    return any(_alike(first, domain) for domain in domains)
 
 
 def _squashed(name: str) -> str:

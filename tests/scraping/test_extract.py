@@ -192,6 +192,16 @@ def test_phones_from_tel_links_and_text_as_e164():
     assert lead.phones == ["+61290001234", "+61412345678"]
 
 
+def test_numbers_printed_after_another_organisations_name_are_theirs():
+    lead = lead_of(
+        "<p>Acme Analytics Pty Ltd, tel. (02) 9000 1234</p>",
+        "<p>Nearest hotel: Hotel Harbour View (TEL 02 9000 5678)</p>"
+        "<p>Our supplier: Timber Wholesalers Pty Ltd, tel. 02 9000 4321</p>"
+        "<p>Service helpline (Mon-Sat, 9:30 am - 6:30 pm): 1800 233 458 (toll free)</p>",
+    )
+    assert lead.phones == ["+61290001234", "+611800233458"]
+
+
 def test_labelled_fax_numbers_are_not_phones():
     lead = lead_of("""<p>Phone: (02) 9000 1234 Fax: (02) 9000 1235</p>
     <p>Telefax <a href="tel:+61290001236">(02) 9000 1236</a></p>""")
@@ -299,6 +309,25 @@ def test_a_shorter_form_of_the_sites_domain_is_its_mail_and_profile_name():
     )
     assert lead.emails == ["info@harboursideeng.co.nz"]
     assert lead.socials == {"facebook": "https://www.facebook.com/harboursideeng"}
+
+
+def test_a_word_hidden_by_a_class_inside_an_address_is_not_read():
+    lead = lead_of('<p>Quotes: quotes<span class="hidden">nospam</span>@acme-analytics.com.au</p>')
+    assert lead.emails == ["quotes@acme-analytics.com.au"]
+
+
+def test_a_free_mail_box_named_after_the_site_is_the_companys():
+    lead = lead_of(
+        "<p>Email: info@acme-analytics.com.au</p><p>Service: acmeanalytics.service@gmail.com</p>"
+        "<p>Dealer Nagpur: dealer.nagpur@gmail.com</p>"
+    )
+    assert lead.emails == ["info@acme-analytics.com.au", "acmeanalytics.service@gmail.com"]
+
+
+def test_a_credit_after_the_profile_icons_does_not_claim_them():
+    lead = lead_of("""<footer><p>Follow us</p><a href="https://www.youtube.com/channel/UC7hQm2pLk9x">
+    <i class="icon-yt"></i></a><p>Privacy · Site by <a href="https://tradiewebs.example">TradieWebs</a></p></footer>""")
+    assert lead.socials == {"youtube": "https://www.youtube.com/channel/UC7hQm2pLk9x"}
 
 
 def test_a_design_credit_with_a_colon_is_the_agencys():
