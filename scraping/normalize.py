@@ -53,6 +53,11 @@ def registrable_domain(url: str) -> str:
     return domain or host
 
 
+def public_suffix(host: str) -> str:
+    """The public suffix a host name ends in ("co.uk", "com"), or "" when it ends in none."""
+    return _extract(host).suffix
+
+
 def fold(text: str) -> str:
     """Lowercase, strip accents and collapse whitespace: the form used for comparisons."""
     text = unicodedata.normalize("NFKD", text)

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from email_validator import EmailNotValidError, validate_email
 
-from scraping.normalize import registrable_domain
+from scraping.normalize import public_suffix, registrable_domain
 
 EMAIL_PATTERN = re.compile(
     r"(?<![\w.+%-])([a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -107,6 +107,14 @@ PLACEHOLDER_LOCALS = {
     "ihre.email",
     "tu.correo",
     "max.mustermann",
+    "vorname.nachname",
+    "prenom.nom",
+    "nombre.apellido",
+    "nome.cognome",
+    "voornaam.achternaam",
+    "etunimi.sukunimi",
+    "fornavn.etternavn",
+    "fornamn.efternamn",
 }
 _ROLE_LOCALS = (
     "info",
@@ -153,6 +161,8 @@ def clean_email(raw: str) -> str | None:
     if address.count("@") != 1:
         return None
     local, domain = address.split("@")
+    domain = _known_suffix(domain)
+    address = f"{local}@{domain}"
     if domain.rsplit(".", 1)[-1] in _ASSET_SUFFIXES or re.search(r"@\d+x\.", address):
         return None
     if domain in _PLACEHOLDER_DOMAINS or domain.endswith((".example.com", ".wixpress.com")):
@@ -162,6 +172,18 @@ def clean_email(raw: str) -> str | None:
     except EmailNotValidError:
         return None
     return address
+
+
+def _known_suffix(domain: str) -> str:
+    """A domain whose last label runs into the next word ("example.comin" from "example.com</a>in")
+    cut back to the longest public suffix it starts with; the domain as it is otherwise."""
+    head, _, last = domain.rpartition(".")
+    if not head or public_suffix(domain):
+        return domain
+    for end in range(len(last) - 1, 1, -1):
+        if public_suffix(f"{head}.{last[:end]}"):
+            return f"{head}.{last[:end]}"
+    return domain
 
 
 def decode_cfemail(encoded: str) -> str:

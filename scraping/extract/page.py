@@ -83,15 +83,17 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     _read_head(tree, facts)
     read_json_ld(tree, facts, region)
     read_microdata(tree, facts, region)
-    tree.strip_tags(["script", "style", "noscript", "template", "svg"])
+    # Code samples (<pre>, <code>) show made-up records: no contact is in them.
+    tree.strip_tags(["script", "style", "noscript", "template", "svg", "pre", "code"])
     _drop_hidden(tree)
     _read_quoted(tree, facts, region)
     facts.staff.extend(people_in_html(tree, url))
     _read_links(tree, facts, region)
+    links = _links_by_block(tree, region)
     _flatten_inline(tree)
     body = tree.body or tree.root
     facts.text = body.text(separator="\n") if body is not None else ""
-    _read_email_blocks(tree, facts, region)
+    _read_email_blocks(tree, facts, region, links)
     _read_text(facts, region)
     return facts
 
@@ -185,20 +187,47 @@ def _read_quoted(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -
 _BLOCKS = "p, li, dd, td, address, div"
 
 
-def _read_email_blocks(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
-    """The innermost blocks that give an e-mail address, with the numbers beside it.
+def _links_by_block(tree: LexborHTMLParser, region: str | None) -> dict[int, tuple[set[str], set[str]]]:
+    """(addresses, numbers) of the mailto:, Cloudflare and tel: links inside each block and table row:
+    "<a href="tel:...">call them</a>" shows no digits, a protected address no "@"."""
+    found: dict[int, tuple[set[str], set[str]]] = {}
+    block_tags = {*_BLOCKS.split(", "), "tr"}
+    for link in tree.css('a[href^="tel:"], a[href^="mailto:"], a[href*="email-protection#"], [data-cfemail]'):
+        href = link.attributes.get("href") or ""
+        if href.startswith("tel:"):
+            kind, value = 1, parse_phone(href[4:], region)
+        elif href.startswith("mailto:"):
+            kind, value = 0, clean_email(href[7:])
+        else:
+            encoded = link.attributes.get("data-cfemail") or href.rsplit("#", 1)[-1]
+            kind, value = 0, clean_email(decode_cfemail(encoded))
+        node = link.parent
+        while value and node is not None:
+            if node.tag in block_tags:
+                found.setdefault(node.mem_id, (set(), set()))[kind].add(value)
+            node = node.parent
+    return found
+
+
+def _read_email_blocks(
+    tree: LexborHTMLParser, facts: PageFacts, region: str | None, links: dict[int, tuple[set[str], set[str]]]
+) -> None:
+    """The innermost blocks (and table rows: one record a row) that give an e-mail address, with the
+    numbers beside it.
 
     Whose the numbers are is decided for the whole site (`site.site_phones`): beside another
     organisation's address they are that organisation's.
     """
-    for block in tree.css(_BLOCKS):
-        if len(block.css(_BLOCKS)) > 1:  # the block itself is the first match: it holds others
-            continue
+    blocks = [block for block in tree.css(_BLOCKS) if len(block.css(_BLOCKS)) <= 1]  # itself only
+    for block in blocks + tree.css("tr"):
         text = block.text(separator="\n")
-        if "@" not in text or len(text) > 600:
+        linked_addresses, linked_numbers = links.get(block.mem_id, (set(), set()))
+        if ("@" not in text and not linked_addresses) or len(text) > 600:
             continue
-        addresses = frozenset(hit.address for hit in emails_in_text(" ".join(text.split())))
-        phones = frozenset(hit.e164 for hit in phones_in_text(text, region))
+        addresses = (
+            frozenset(hit.address for hit in emails_in_text(" ".join(text.split()))) | linked_addresses
+        )
+        phones = frozenset([hit.e164 for hit in phones_in_text(text, region)]) | linked_numbers
         postal = tuple(find_addresses(text))
         if addresses and (phones or postal):
             facts.email_blocks.append((addresses, phones, postal))

@@ -31,7 +31,7 @@ _NOT_PHONE_LABEL = re.compile(
     r"(?:\b(?:abn|acn|arbn|vat|tva|btw|iva|p\.?\s?iva|mwst|ust|ust-?id(?:nr)?|uid|cif|nif|nie|c\.?f|gst|gstin|"
     r"hst|qst|pst|bn|ein|tin|pan|cin|llpin|uen|nzbn|cro|kra|pin|rfc|curp|cnpj|cpf|ie|inscri[cç][aã]o|"
     r"nip|regon|krs|cvr|org\.?\s?nr|organisationsnummer|y-?tunnus|vkn|mersis|siret|siren|rcs|naf|ape|"
-    r"kvk|rsin|handelsregister|amtsgericht|hrb|hra|registergericht|rea|registro|reg(?:istration)?|"
+    r"kvk|rsin|handelsregister|amtsgericht|hrb|hra|registergericht|rea|registro|nit|ruc|rut|cuit|vergi|reg(?:istration)?|"
     r"company\s+(?:no|number|reg)|corporate\s+number|法人番号|tax|steuer(?:nummer)?|st\.?-?nr|"
     r"iban|bic|swift|sort\s+code|account|konto|blz|bankgiro|plusgiro|paybill|till|"
     r"order|invoice|ref|reference|version|build|release|isbn|licen[cs]e|lic|nmls|permit|"

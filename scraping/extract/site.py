@@ -75,9 +75,11 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
     for page in pages:
         for hit in page.emails:
             local, domain = hit.address.split("@", 1)
-            if registrable_domain(domain) in domains:
+            if local in PLACEHOLDER_LOCALS:
+                foreign.append(hit.address)  # "vorname.nachname@site": a pattern, not a mailbox
+            elif registrable_domain(domain) in domains:
                 own.append(hit.address)
-            elif is_free_mail(hit.address) and not hit.credited and local not in PLACEHOLDER_LOCALS:
+            elif is_free_mail(hit.address) and not hit.credited:
                 linked = hit.how in ("mailto", "structured", "cfemail")
                 (own if linked or _named_after_site(local, domains) else free_text).append(hit.address)
             else:
@@ -194,17 +196,32 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
         latin = [name for name in names if _latin(name)]
         chosen = (latin or names)[0]
         # A longer name gives way to the brand it starts with ("Example Solar"): a legal name ("Example
-        # Solar Energy Ltd") when the site's og:site_name or titles use the brand, any other ("Example
-        # Solar Services") when both do.
+        # Solar Energy Ltd") when the site's og:site_name or titles use the brand (or a longer form of
+        # it: "Example Solar Pty Ltd" is "Example Solar & Decks"), a branch ("Example Solar – Paphos")
+        # when the titles do, any other ("Example Solar Services") when both do.
         og_names = {company_key(page.og_site_name): page.og_site_name for page in pages if page.og_site_name}
         title_brand = _repeated_title_part(pages)
+        key = company_key(chosen)
         if has_legal_form(chosen):
-            brands = [*og_names.values(), title_brand]
-        else:
-            brands = [title_brand] if company_key(title_brand) in og_names else []
-        for brand in brands:
-            if brand and company_key(chosen).startswith(company_key(brand) + " "):
+            for brand in [*og_names.values(), title_brand]:
+                if brand and (
+                    key.startswith(company_key(brand) + " ") or company_key(brand).startswith(key + " ")
+                ):
+                    return brand, True
+            # A legal name the site's own brand does not start with ("Kempen Lichttechniek B.V." on
+            # a site whose og:site_name and titles say "Lumenlab"): the brand is what people know.
+            brand = title_brand if company_key(title_brand) in og_names or not og_names else ""
+            brand = brand or max(og_names.values(), key=lambda name: _og_count(pages, name), default="")
+            if brand and not has_legal_form(brand) and (_latin(brand) or not _latin(chosen)):
                 return brand, True
+        if title_brand and re.match(rf"{re.escape(title_brand)}\s*[–—|·:-]\s*\w", chosen):
+            return title_brand, True
+        if (
+            title_brand
+            and company_key(title_brand) in og_names
+            and key.startswith(company_key(title_brand) + " ")
+        ):
+            return title_brand, True
         return chosen, True
     repeated = _repeated_title_part(pages)
     if repeated:
@@ -217,6 +234,10 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
         if page.footer_name:
             return page.footer_name, False
     return "", False
+
+
+def _og_count(pages: list[PageFacts], name: str) -> int:
+    return sum(1 for page in pages if page.og_site_name == name)
 
 
 def _repeated_title_part(pages: list[PageFacts]) -> str:

@@ -64,7 +64,8 @@ def social_profile(url: str) -> tuple[str, str] | None:
     elif host == "xing.com":
         if handle in ("pages", "companies") and len(segments) >= 2:
             return "xing", f"https://www.xing.com/{handle}/{segments[1].lower()}"
-    elif host == "pinterest.com" or host.endswith(".pinterest.com"):  # country subdomains: pl.pinterest.com
+    elif re.fullmatch(r"(?:[a-z]{2}\.)?pinterest\.(?:com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})", host):
+        # country domains and subdomains: pinterest.pt, pinterest.co.uk, pl.pinterest.com
         if re.fullmatch(r"[A-Za-z0-9_]{3,30}", handle) and len(segments) == 1:
             return "pinterest", f"https://www.pinterest.com/{handle.lower()}"
     elif host == "github.com":

@@ -61,7 +61,8 @@ def load_corpus(root: Path) -> list[Site]:
     for directory in sorted(path for path in root.iterdir() if (path / "truth.json").exists()):
         truth = json.loads((directory / "truth.json").read_text())
         pages = []
-        files = sorted(directory.rglob("*.html"), key=lambda path: (path.name != "index.html", str(path)))
+        home = directory / truth.get("start", "/").strip("/") / "index.html"
+        files = sorted(directory.rglob("*.html"), key=lambda path: (path != home, str(path)))
         for file in files:
             path = "/" + str(file.relative_to(directory)).removesuffix(".html").removesuffix("index")
             if any(path.startswith(blocked) for blocked in truth.get("never_fetched", [])):
@@ -89,12 +90,16 @@ def ours(site: Site) -> dict[str, Any]:
         "address": lead.address,
         "people": [_person(person) for person in lead.to_payload()["people"]],
         # Other organisations' addresses are kept in the payload under a name that says whose they are.
-        "payload": str({**lead.to_payload(), "extra": _without(lead.extra, "other_organisations_emails")}),
+        "payload": str({**lead.to_payload(), "extra": _without(lead.extra, *LABELLED_OTHERS)}),
     }
 
 
-def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
-    return {name: value for name, value in mapping.items() if name != key}
+# Payload keys that keep other organisations' values under a name that says whose they are.
+LABELLED_OTHERS = ("other_organisations_emails", "credited_domains")
+
+
+def _without(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {name: value for name, value in mapping.items() if name not in keys}
 
 
 def _person(person: Any) -> tuple[str, str]:

@@ -13,6 +13,7 @@ non-HTML answers, failures before success. `{{BASE}}` in a served file becomes h
 
 from __future__ import annotations
 
+import gzip
 import json
 import ssl
 import subprocess
@@ -27,6 +28,7 @@ from typing import Any
 import httpcore
 import pytest
 
+from scraping.extract import social_profile
 from scraping.http import guard
 from scraping.types import ScrapeSettings
 
@@ -143,7 +145,10 @@ class FixtureServer:
             body = (site_root(host) / spec["file"]).read_bytes()
         else:
             body = spec.get("body", "").encode()
-        body = body.replace(b"{{BASE}}", f"http://{host}:{self.port}".encode())
+        base = f"http://{host}:{self.port}".encode()
+        if body[:2] == b"\x1f\x8b":  # a gzip sitemap: its <loc>s may name {{BASE}} too
+            body = gzip.compress(gzip.decompress(body).replace(b"{{BASE}}", base))
+        body = body.replace(b"{{BASE}}", base)
         content_type = spec.get("content_type") or _content_type(spec.get("file", ".html"))
         self._send(handler, spec.get("status", 200), body, content_type, spec.get("headers", {}))
 
@@ -218,7 +223,16 @@ def heldout_hosts() -> list[str]:
 
 
 def truth(host: str) -> dict[str, Any]:
-    return json.loads((site_root(host) / "truth.json").read_text())
+    """A site's truth.json, its profiles (company and people) in canonical form: one profile is one URL
+    whatever the site wrote (case, a trailing slash, twitter.com for x.com)."""
+    facts = json.loads((site_root(host) / "truth.json").read_text())
+    facts["socials"] = dict(
+        social_profile(url) or (network, url) for network, url in facts["socials"].items()
+    )
+    for person in facts.get("people", []):
+        if isinstance(person, dict) and person.get("linkedin"):
+            person["linkedin"] = (social_profile(person["linkedin"]) or ("", person["linkedin"]))[1]
+    return facts
 
 
 @pytest.fixture()

@@ -202,6 +202,43 @@ def test_numbers_printed_after_another_organisations_name_are_theirs():
     assert lead.phones == ["+61290001234", "+611800233458"]
 
 
+def test_a_tel_link_beside_another_organisations_address_is_theirs():
+    lead = lead_of(
+        '<p>Call us: <a href="tel:0290001234">02 9000 1234</a></p>',
+        '<p>Recruiting partner: Talent Co, jobs@talentco.example.org, <a href="tel:0290005555">call</a>.</p>',
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_code_samples_hold_no_contacts():
+    lead = lead_of(
+        "<p>Email: info@acme-analytics.com.au</p>"
+        """<pre><code>curl -d '{"email":"jane.smith@acme-analytics.com.au",
+        "mobile":"+61 412 555 014"}'</code></pre>"""
+    )
+    assert (lead.emails, lead.phones) == (["info@acme-analytics.com.au"], [])
+
+
+def test_an_address_glued_to_the_next_word_is_cut_at_its_domain():
+    lead = lead_of(
+        '<p>Amir Levi <a href="mailto:amir@acme-analytics.com.au">amir@acme-analytics.com.au</a>in</p>'
+    )
+    assert lead.emails == ["amir@acme-analytics.com.au"]
+
+
+def test_a_table_row_of_another_organisation_keeps_its_number():
+    lead = lead_of(
+        "<p>Tel: (02) 9000 1234</p><table><tr><td>Germany</td><td>Optik Vertrieb, Stuttgart</td>"
+        "<td>+49-711-2204-550</td><td>info@optik-vertrieb.example.org</td></tr></table>"
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_a_mailbox_pattern_is_not_an_address():
+    lead = lead_of("<p>info@acme-analytics.com.au · staff: etunimi.sukunimi@acme-analytics.com.au</p>")
+    assert lead.emails == ["info@acme-analytics.com.au"]
+
+
 def test_labelled_fax_numbers_are_not_phones():
     lead = lead_of("""<p>Phone: (02) 9000 1234 Fax: (02) 9000 1235</p>
     <p>Telefax <a href="tel:+61290001236">(02) 9000 1236</a></p>""")
@@ -343,6 +380,31 @@ def test_an_agencys_profiles_are_not_the_companys():
     <a href="https://www.linkedin.com/company/pixel-agency">Pixel on LinkedIn</a>
     <a href="https://www.facebook.com/acmeanalytics">Acme on Facebook</a></footer>""")
     assert lead.socials == {"facebook": "https://www.facebook.com/acmeanalytics"}
+
+
+def test_a_branch_or_a_bare_legal_name_gives_way_to_the_sites_brand():
+    titles = "<title>{} | Acme Solar</title>"
+    branch = (
+        '<script type="application/ld+json">{{"@type":"LocalBusiness","name":"Acme Solar – {}"}}</script>'
+    )
+    assert lead_of(
+        titles.format("Home"), titles.format("Contact") + branch.format("Paphos")
+    ).company_name == ("Acme Solar")
+    legal = """<meta property="og:site_name" content="Acme Patios &amp; Decks">
+    <script type="application/ld+json">{"@type":"Organization","legalName":"Acme Patios Pty Ltd"}</script>"""
+    assert lead_of(legal).company_name == "Acme Patios & Decks"
+
+
+def test_a_legal_name_gives_way_to_the_brand_the_site_shows_everywhere():
+    page = """<title>{} | Lumenlab</title><meta property="og:site_name" content="Lumenlab">
+    <script type="application/ld+json">{{"@type":"Organization",
+    "name":"Kempen Lichttechniek B.V."}}</script>"""
+    assert lead_of(page.format("Home"), page.format("Contact")).company_name == "Lumenlab"
+    japanese = """<title>{} | 博多精工</title><meta property="og:site_name" content="博多精工">
+    <script type="application/ld+json">{{"@type":"Organization","name":"Hakata Seiko Co., Ltd."}}</script>"""
+    assert (
+        lead_of(japanese.format("Home"), japanese.format("Contact")).company_name == "Hakata Seiko Co., Ltd."
+    )
 
 
 def test_a_longer_structured_name_gives_way_to_the_brand_its_titles_and_og_site_name_share():

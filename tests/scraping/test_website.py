@@ -92,14 +92,21 @@ KNOWN_GAPS = {
     # A supplier's number, named only by its company in a sentence of the about page ("Cartón del
     # Norte, Monterrey — tel. (81) 8340 1122"): nothing in the markup says whose it is.
     "www.empaquestapatios.com.mx": "a supplier's phone named only in prose",
+    # A dealer list ("Kolhapur: Mahalaxmi Hydraulics, 0231-265 4410") names the dealer by a trade word
+    # no rule knows as an organisation's.
+    "www.sarvamfluidtech.in": "a dealer's phone in a list of dealers",
+}
+# Gaps in the address only, which the trap check sees and the contact check does not.
+KNOWN_ADDRESS_GAPS = {
+    # The registered office is at the accountants' (with their phone and e-mail); the trading address
+    # is on the contact page only, so the repeated one wins.
+    "www.thornburyacoustics.co.uk": "a registered office at another firm taken as the address",
 }
 
 
-def with_known_gaps(hosts: list[str]) -> list:
+def with_known_gaps(hosts: list[str], gaps: dict[str, str] = KNOWN_GAPS) -> list:
     return [
-        pytest.param(host, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[host]))
-        if host in KNOWN_GAPS
-        else host
+        pytest.param(host, marks=pytest.mark.xfail(strict=True, reason=gaps[host])) if host in gaps else host
         for host in hosts
     ]
 
@@ -121,7 +128,7 @@ COMPLETE = [
 
 
 def profiles(people) -> list[str]:
-    return sorted(person if isinstance(person, str) else person["linkedin"] for person in people)
+    return sorted(person if isinstance(person, str) else person.get("linkedin", "") for person in people)
 
 
 @pytest.mark.parametrize("host", HOSTS)
@@ -169,7 +176,7 @@ def test_it_finds_the_address_location_and_keywords(crawled, host):
     assert sorted(leads[host].matched_keywords) == sorted(facts["matched_keywords"])
 
 
-@pytest.mark.parametrize("host", with_known_gaps(HOSTS))
+@pytest.mark.parametrize("host", with_known_gaps(HOSTS, KNOWN_GAPS | KNOWN_ADDRESS_GAPS))
 def test_it_never_reports_a_trap_value(crawled, host):
     leads, _, _ = crawled
     # Other organisations' addresses stay in the payload under a name that says whose they are.
@@ -254,7 +261,9 @@ def test_it_keeps_to_the_per_host_concurrency_cap(server, fake_dns, scrape_setti
     # The trapdoor site is left out: its slow page stays in flight at the server after the client
     # has given up on it, which the server would count as a second request.
     hosts = [host for host in HOSTS if host != "www.trapdoor-tools.com"]
-    criteria = Criteria(urls=tuple(server.url(host) for host in hosts), geography="Sydney, Australia")
+    criteria = Criteria(
+        urls=tuple(server.url(host) for host in hosts), geography="Sydney, Australia", max_results=len(hosts)
+    )
     result = run_website(criteria, capped)
     assert len(result.leads) == len(hosts)
     assert result.batches == len(hosts)  # one batch per site, as each finishes
