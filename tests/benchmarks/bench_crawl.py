@@ -349,6 +349,7 @@ def crawler_main(args) -> None:
         run = asyncio.run
         asyncio.run = lambda main: profiler.runcall(run, main)
         figures = crawl(urls, args.per_host, args.total, args.pages)
+        profiler.dump_stats(os.environ.get("BENCH_PROFILE_FILE", "/tmp/bench_crawl.prof"))
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     else:
         figures = crawl(urls, args.per_host, args.total, args.pages)
