@@ -63,6 +63,11 @@ _CONTACT_WORDS = {
     ),  # a jobs@ address is the company's
     2: "support|help|service|press|presse".split("|"),
 }
+# One pattern per weight, heaviest first: a word of it where a word starts (" contact" in " contactez").
+_WORD_PATTERNS = [
+    (weight, re.compile("|".join(" " + re.escape(word) for word in words)))
+    for weight, words in sorted(_CONTACT_WORDS.items(), reverse=True)
+]
 CONTACT_PAGE_SCORE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
 _PEOPLE_PAGE = 5  # about, team and careers pages: read even when the contacts are found
 _SKIP_EXTENSIONS = re.compile(
@@ -92,10 +97,7 @@ def link_score(url: str, text: str) -> int:
     path = urlsplit(url).path
     # Words are matched where a word starts: "contact" finds "contactez", "om os" not "custom osmosis".
     haystack = " " + " ".join(re.sub(r"[-_/.+]", " ", fold(f"{path} {text}")).split())
-    score = 0
-    for weight, words in _CONTACT_WORDS.items():
-        if any(f" {word}" in haystack for word in words):
-            score = max(score, weight)
+    score = next((weight for weight, pattern in _WORD_PATTERNS if pattern.search(haystack)), 0)
     if score and path.count("/") > 3:
         score -= 1  # deep paths are blog posts that merely mention the word
     return score
