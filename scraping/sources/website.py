@@ -6,7 +6,9 @@ English, else the one it points to). Then come the same-site pages most likely t
 from its links (within `max_depth`) and its sitemaps (`scraping.sitemaps`) alike, ranked by link text
 and path in many languages: contact pages (kontakt, contatti, yhteystiedot, ...) first, then legal
 notices (impressum, mentions légales, aviso legal, colofon, ...), then about, team and careers pages.
-Up to `per_host_concurrency` of them are fetched at once, best first; a site's crawl ends when
+Up to `per_host_concurrency` of them are fetched at once, best first: the sitemaps are read while the
+home page's contact links are fetched, and a page that a sitemap entry could outrank waits for them
+(`languages` finds the language roots). A site's crawl ends when
 `max_pages_per_site` pages are read, or when its contacts are found (an e-mail at the site's domain,
 a phone, and a contact or legal-notice page read) and no about, team or careers page is left.
 Sites are crawled concurrently; politeness per host is the HTTP client's. Each site gives one lead
