@@ -10,7 +10,8 @@ Shapes (full / --quick), each with the same caps for both crawlers:
 `--hosts/--pages/--per-host/--total` run one custom shape instead.
 
 A local server (asyncio streams, HTTP/1.1 keep-alive, in a process of its own) serves `hosts` sites,
-one per loopback address 127.0.0.2, 127.0.0.3, ... on one port, each answering after 50 ms. A site is
+one per loopback address (127.0.0.2, 127.0.0.3, ..., 127.0.1.2, ...) on one port, each answering
+after 50 ms. A site is
 a homepage linking to `pages - 1` contact-like pages ("Contact our Berlin office", /contact/office-7),
 so that the website source's discovery (contact-like links, bounded by max_pages_per_site) and a
 Scrapy spider following every link fetch the same `pages` pages per site; robots.txt allows all, and
@@ -38,6 +39,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import signal
 import socket
@@ -56,7 +58,13 @@ CITIES = ["Berlin", "Sydney", "London", "Austin", "Vienna", "Zurich", "Madrid", 
 
 
 def host(index: int) -> str:
-    return f"127.0.0.{index + 2}"
+    """The loopback address of site `index`: 127.0.0.2-251, then 127.0.1.2-251, ..."""
+    return f"127.0.{index // 250}.{index % 250 + 2}"
+
+
+def index_of(address: str) -> int:
+    third, fourth = address.split(".")[2:]
+    return int(third) * 250 + int(fourth) - 2
 
 
 # --- the site ----------------------------------------------------------------------------------------
@@ -109,7 +117,7 @@ class Site:
         self.other = 0  # robots.txt, sitemap.xml, 404s
 
     def answer(self, address: str, path: str) -> tuple[int, str, bytes]:
-        index = int(address.rsplit(".", 1)[1]) - 2
+        index = index_of(address)
         if path == "/robots.txt":
             self.other += 1
             return 200, "text/plain", b"User-agent: *\nAllow: /\n"
@@ -184,16 +192,18 @@ def serve(port: int, hosts: int, pages: int, stats_file: str) -> None:
 
 
 def free_port(hosts: int) -> int:
-    """A port free on every host address."""
+    """A port free on every host address.
+
+    Probed as the server binds (SO_REUSEADDR, which asyncio sets), and below the ephemeral range:
+    after a crawl of many hosts, connections in TIME_WAIT hold ephemeral ports on many addresses.
+    """
     while True:
-        probe = socket.socket()
-        probe.bind((host(0), 0))
-        port = probe.getsockname()[1]
-        probe.close()
+        port = random.randrange(20000, 32000)
         try:
             for index in range(hosts):
-                with socket.socket() as other:
-                    other.bind((host(index), port))
+                with socket.socket() as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    probe.bind((host(index), port))
             return port
         except OSError:
             continue
