@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint install lock worker maintenance
+.PHONY: run test lint install install-bench lock worker maintenance
 
 # requirements/lock.txt pins every package, dependencies included, to what CI tested; base/dev/prod.txt
 # are the direct dependencies it is compiled from (`make lock` after changing them).
@@ -22,6 +22,14 @@ lock: $(BIN)/.installed
 		--constraint requirements/lock.txt requirements/prod.txt
 
 install: $(BIN)/.installed
+
+# The benchmarks' extra packages (Scrapy, the crawl benchmark's baseline), at the versions lock.txt
+# pins for whatever they share with LeadEngine.
+$(BIN)/.bench-installed: requirements/bench.txt $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --constraint requirements/lock.txt -r requirements/bench.txt
+	touch $@
+
+install-bench: $(BIN)/.bench-installed
 
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput

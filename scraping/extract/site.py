@@ -266,6 +266,9 @@ def _latin(text: str) -> bool:
 
 def matched_keywords(keywords: Iterable[str], texts: Iterable[str]) -> list[str]:
     """The keywords found as whole words, ignoring case and accents."""
+    keywords = list(keywords)
+    if not keywords:
+        return []  # folding every page's text costs a crawl more than the rest of the lead
     haystack = fold(" ".join(texts))
     found = []
     for keyword in keywords:

@@ -62,12 +62,12 @@ class HttpClient:
         through the guard, and trust a test certificate authority."""
         self.settings = settings
         self.guard = AddressGuard(settings.allow_private_urls, frozenset(allowed_addresses))
-        limits = httpx.Limits(
-            max_connections=max(settings.total_concurrency, 1) * 2,
-            max_keepalive_connections=max(settings.total_concurrency, 1),
-        )
         self._client = httpx.AsyncClient(
-            transport=GuardedTransport(self.guard, limits=limits, ssl_context=ssl_context),
+            # Requests in flight are capped by the semaphores here; each origin keeps up to its
+            # per-host cap of connections alive between its pages.
+            transport=GuardedTransport(
+                self.guard, per_origin=settings.per_host_concurrency, ssl_context=ssl_context
+            ),
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(

@@ -6,7 +6,9 @@ English, else the one it points to). Then come the same-site pages most likely t
 from its links (within `max_depth`) and its sitemaps (`scraping.sitemaps`) alike, ranked by link text
 and path in many languages: contact pages (kontakt, contatti, yhteystiedot, ...) first, then legal
 notices (impressum, mentions légales, aviso legal, colofon, ...), then about, team and careers pages.
-Up to `per_host_concurrency` of them are fetched at once, best first; a site's crawl ends when
+Up to `per_host_concurrency` of them are fetched at once, best first: the sitemaps are read while the
+home page's contact links are fetched, and a page that a sitemap entry could outrank waits for them
+(`languages` finds the language roots). A site's crawl ends when
 `max_pages_per_site` pages are read, or when its contacts are found (an e-mail at the site's domain,
 a phone, and a contact or legal-notice page read) and no about, team or careers page is left.
 Sites are crawled concurrently; politeness per host is the HTTP client's. Each site gives one lead
@@ -23,7 +25,7 @@ import asyncio
 import heapq
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,6 +36,7 @@ from scraping.errors import BlockedURLError, ConfigurationError, ScrapeError
 from scraping.http import safe_url
 from scraping.normalize import fold, registrable_domain
 from scraping.sitemaps import sitemap_urls
+from scraping.sources.languages import language_of, language_root
 from scraping.sources.registry import SourceContext, register
 from scraping.types import Criteria, Lead
 
@@ -62,6 +65,11 @@ _CONTACT_WORDS = {
     ),  # a jobs@ address is the company's
     2: "support|help|service|press|presse".split("|"),
 }
+# One pattern per weight, heaviest first: a word of it where a word starts (" contact" in " contactez").
+_WORD_PATTERNS = [
+    (weight, re.compile("|".join(" " + re.escape(word) for word in words)))
+    for weight, words in sorted(_CONTACT_WORDS.items(), reverse=True)
+]
 CONTACT_PAGE_SCORE = 9  # a page scoring this much is a contact or legal-notice page (deep ones included)
 _PEOPLE_PAGE = 5  # about, team and careers pages: read even when the contacts are found
 _SKIP_EXTENSIONS = re.compile(
@@ -73,39 +81,9 @@ _SKIP_PATHS = re.compile(
 _MAX_CANDIDATES = 200
 _REFRESH = 100  # a meta refresh is where the page really is: followed before anything else
 _HOME = 1000  # the home page's rank among the pages read
-# A home page with less text than this that only leads to language roots (/en/, /de-at/) is a
-# language chooser or a redirect page, not the site's home.
-_STUB_TEXT_CHARS = 600
-_LANGUAGE_ROOT = re.compile(r"^/([a-z]{2})(?:[-_][a-z]{2})?/?$", re.I)
-# Where a country's main language code differs from its ISO 3166 code (else the code itself is tried).
-_COUNTRY_LANGUAGES = {
-    **dict.fromkeys(("AT", "CH", "LI"), "de"),
-    **dict.fromkeys(("BE", "SR"), "nl"),
-    **dict.fromkeys(("GR", "CY"), "el"),
-    **dict.fromkeys(("BR", "AO", "MZ"), "pt"),
-    **dict.fromkeys(
-        ("MX", "AR", "CL", "CO", "PE", "VE", "UY", "EC", "BO", "PY", "CR", "PA", "GT", "CU"), "es"
-    ),
-    **dict.fromkeys(("CN", "TW", "HK"), "zh"),
-    **dict.fromkeys(("SA", "AE", "EG", "QA", "KW", "JO", "MA", "DZ", "TN"), "ar"),
-    "SE": "sv",
-    "DK": "da",
-    "NO": "no",
-    "CZ": "cs",
-    "EE": "et",
-    "UA": "uk",
-    "JP": "ja",
-    "KR": "ko",
-    "IL": "he",
-    "IR": "fa",
-    "VN": "vi",
-    "SI": "sl",
-    "RS": "sr",
-    "AL": "sq",
-    "GE": "ka",
-    "AM": "hy",
-    "LU": "fr",
-}
+# No URL of a sitemap (depth 1, scored by its path alone, found after the home page's links) can rank
+# before a candidate of a rank up to this one: such candidates need not wait for the sitemaps.
+_OUTRANKS_SITEMAPS = (-max(_CONTACT_WORDS), 1, 2**62)
 
 
 @dataclass(order=True)
@@ -121,10 +99,7 @@ def link_score(url: str, text: str) -> int:
     path = urlsplit(url).path
     # Words are matched where a word starts: "contact" finds "contactez", "om os" not "custom osmosis".
     haystack = " " + " ".join(re.sub(r"[-_/.+]", " ", fold(f"{path} {text}")).split())
-    score = 0
-    for weight, words in _CONTACT_WORDS.items():
-        if any(f" {word}" in haystack for word in words):
-            score = max(score, weight)
+    score = next((weight for weight, pattern in _WORD_PATTERNS if pattern.search(haystack)), 0)
     if score and path.count("/") > 3:
         score -= 1  # deep paths are blog posts that merely mention the word
     return score
@@ -141,42 +116,6 @@ def homepage_of(url: str) -> str:
     """The site's homepage: scheme, host and port of the URL the homepage was finally served from."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc.lower(), "/", "", ""))
-
-
-def language_of(region: str | None) -> str:
-    """The main language code of a country ("GR" -> "el"), a guess good enough to pick /el/ over /en/."""
-    return _COUNTRY_LANGUAGES.get(region, region.lower()) if region else ""
-
-
-def language_root(facts: extract.PageFacts, preferred: str, same_site: Callable[[str], bool]) -> str:
-    """The language root a stub home page leads to ("" when it is a real home page).
-
-    A stub has little text, and its meta refresh or all its same-site links point at language roots.
-    The root of the `preferred` language wins, then English, then the refresh target or first link.
-    """
-    if len(" ".join(facts.text.split())) > _STUB_TEXT_CHARS:
-        return ""
-    roots: dict[str, str] = {}
-    other_links = False
-    for position, url in enumerate([facts.meta_refresh, *(link for link, _ in facts.links)]):
-        if not url or not same_site(url):
-            continue
-        path = urlsplit(url).path
-        match = _LANGUAGE_ROOT.match(path)
-        if match:
-            roots.setdefault(url, match.group(1).lower())
-        elif position == 0:
-            return ""  # a refresh to an ordinary page: followed as any refresh is
-        elif path not in ("", "/"):
-            other_links = True
-    refresh_to_root = bool(facts.meta_refresh) and facts.meta_refresh in roots
-    if not roots or (other_links and not refresh_to_root):
-        return ""
-    for wanted in (preferred, "en"):
-        for url, language in roots.items():
-            if language == wanted:
-                return url
-    return next(iter(roots))
 
 
 class _SiteCrawl:
@@ -208,6 +147,9 @@ class _SiteCrawl:
         self.planned_crawl = 0  # pages of the frontier announced to the progress reporter, not yet done
         self.own_email = self.phone = self.contact_page = False
         self.changed = asyncio.Condition()
+        # A site whose budget is larger than the usual frontier may queue as many pages as it may read.
+        self.max_candidates = max(_MAX_CANDIDATES, self.settings.max_pages_per_site)
+        self.sitemap_pending = False
 
     async def run(self) -> Lead:
         """Crawl the site. Raises when the homepage itself cannot be read."""
@@ -224,13 +166,20 @@ class _SiteCrawl:
         root = language_root(home, language_of(self.region), self._same_site)
         if not root or not await self._read_language_root(home, root):
             self._read(home, depth=0)
+        sitemap = None
         if not self.ctx.stopping() and self._budget() > 0 and self.settings.max_depth >= 1:
-            urls = await sitemap_urls(
-                self.ctx.http, self.homepage, same_site=self._same_site, warn=self.ctx.warn
-            )
-            for url in urls:
-                self._offer(url, link_score(url, ""), 1)
-        await self._crawl()
+            # The sitemaps are read while the crawl starts on the best of the home page's links.
+            self.sitemap_pending = True
+            sitemap = asyncio.create_task(self._read_sitemaps())
+        try:
+            await self._crawl()
+        except BaseException:
+            if sitemap is not None:
+                sitemap.cancel()
+                await asyncio.gather(sitemap, return_exceptions=True)
+            raise
+        if sitemap is not None:
+            await sitemap  # done: the crawl waited for it; raises what it raised
         pages = [
             facts for _, facts in sorted(zip(self.page_order, self.pages, strict=True), key=lambda p: p[0])
         ]
@@ -291,7 +240,7 @@ class _SiteCrawl:
                 self._offer(link, link_score(link, text), depth + 1)
 
     def _offer(self, url: str, score: int, depth: int) -> None:
-        if score <= 0 or len(self.frontier) >= _MAX_CANDIDATES or not self._same_site(url):
+        if score <= 0 or len(self.frontier) >= self.max_candidates or not self._same_site(url):
             return
         path = urlsplit(url).path
         if _SKIP_EXTENSIONS.search(path) or _SKIP_PATHS.search(path):
@@ -306,8 +255,26 @@ class _SiteCrawl:
         )
         heapq.heappush(self.frontier, _Candidate((-score, depth, self.found), url, depth, contact))
 
+    async def _read_sitemaps(self) -> None:
+        urls: list[str] = []
+        try:
+            urls = await sitemap_urls(
+                self.ctx.http, self.homepage, same_site=self._same_site, warn=self.ctx.warn
+            )
+        finally:
+            # Offered in the same step that ends the wait, so no worker ends between the two.
+            async with self.changed:
+                self.sitemap_pending = False
+                for url in urls:
+                    self._offer(url, link_score(url, ""), 1)
+                self._replan()
+                self.changed.notify_all()
+
     def _can_fetch(self) -> bool:
         if not self.frontier or self._budget() <= 0 or self.ctx.stopping():
+            return False
+        if self.sitemap_pending and self.frontier[0].rank > _OUTRANKS_SITEMAPS:
+            # A page the sitemaps might outrank waits for them: pages are still read in rank order.
             return False
         # Found contacts end the crawl once no about or team page (people, address) is left to read.
         found = self.own_email and self.phone and self.contact_page
@@ -322,11 +289,15 @@ class _SiteCrawl:
             self.ctx.progress(0, -self.planned_crawl)
             self.planned_crawl = 0
 
+    def _can_fetch_or_done(self) -> bool:
+        # An idle worker ends only when nothing in flight, the sitemaps included, may add candidates.
+        return self._can_fetch() or (self.in_flight == 0 and not self.sitemap_pending)
+
     async def _worker(self) -> None:
         while True:
             async with self.changed:
                 # An idle worker waits while pages in flight may still add candidates.
-                await self.changed.wait_for(lambda: self._can_fetch() or self.in_flight == 0)
+                await self.changed.wait_for(self._can_fetch_or_done)
                 if not self._can_fetch():
                     return
                 candidate = heapq.heappop(self.frontier)

@@ -1,21 +1,36 @@
-"""Crawl: the website source against Scrapy on the same local site, same caps, same run.
+"""Crawl: the website source against Scrapy on the same local sites, same caps, same run, three shapes.
 
-    python tests/benchmarks/bench_crawl.py [--quick] [--hosts 50] [--pages 40] [--per-host 2] [--total 32]
+    python tests/benchmarks/bench_crawl.py [--quick] [--shape many-hosts|one-site|small-sites|all]
+                                           [--hosts H --pages P --per-host C --total T] [--profile]
+
+Shapes (full / --quick), each with the same caps for both crawlers:
+- many-hosts: 50 sites x 40 pages, per-host 2, total 32 (quick: 10 x 20);
+- one-site: 1 site x 400 pages, per-host 4, total 32 (quick: 1 x 100);
+- small-sites: 500 sites x 4 pages, per-host 2, total 32, the enrichment shape (quick: 100 x 4).
+`--hosts/--pages/--per-host/--total` run one custom shape instead.
 
 A local server (asyncio streams, HTTP/1.1 keep-alive, in a process of its own) serves `hosts` sites,
-one per loopback address 127.0.0.2, 127.0.0.3, ... on one port, each answering after 50 ms. A site is
+one per loopback address (127.0.0.2, 127.0.0.3, ..., 127.0.1.2, ...) on one port, each answering
+after 50 ms. A site is
 a homepage linking to `pages - 1` contact-like pages ("Contact our Berlin office", /contact/office-7),
 so that the website source's discovery (contact-like links, bounded by max_pages_per_site) and a
 Scrapy spider following every link fetch the same `pages` pages per site; robots.txt allows all, and
-/sitemap.xml is a 404. The server counts the requests in flight per host and keeps the maximum.
+/sitemap.xml is a 404. The server counts the requests in flight per host and in all, and keeps both
+maxima: each crawler's caps are verified there, not taken on trust.
 
 Each crawler runs in a fresh process of its own (so its peak RSS is its own): ours is
 scraping.runner.run_sources(["website"]) with ScrapeSettings(allow_private_urls=True,
 per_host_concurrency, per_host_delay=0, total_concurrency, max_pages_per_site=pages, robots obeyed);
 Scrapy 2.19 (requirements/bench.txt) runs a CrawlerProcess with CONCURRENT_REQUESTS_PER_DOMAIN,
-CONCURRENT_REQUESTS, DOWNLOAD_DELAY=0, ROBOTSTXT_OBEY. Scrapy only extracts links; ours also parses
-every page for contacts (that is its job), which is counted in its time.
-Targets: pages/s >= 1.0x Scrapy's, peak RSS no higher, no host above the per-host cap.
+CONCURRENT_REQUESTS, DOWNLOAD_DELAY=0, ROBOTSTXT_OBEY on Twisted's epoll reactor. Not on its default
+asyncio reactor: there Scrapy 2.19's downloader starts each download in a task created after the
+slot's free-slot check, so a slot hands out every queued request at once and the per-domain cap is not
+held (the server counted 32 in flight on one host with a cap of 2). Scrapy's start requests are not
+exempt from its duplicate filter, so it does not fetch each homepage twice. Scrapy only extracts
+links; ours also parses every page for contacts (that is its job), which is counted in its time.
+Each crawler's timer starts once it is set up (imports done, extraction's data loaded), as in a
+long-lived worker. Targets per shape: pages/s >= 1.2x Scrapy's, peak RSS no higher, both caps held
+by both crawlers at the server.
 """
 
 from __future__ import annotations
@@ -24,6 +39,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import signal
 import socket
@@ -42,7 +58,13 @@ CITIES = ["Berlin", "Sydney", "London", "Austin", "Vienna", "Zurich", "Madrid", 
 
 
 def host(index: int) -> str:
-    return f"127.0.0.{index + 2}"
+    """The loopback address of site `index`: 127.0.0.2-251, then 127.0.1.2-251, ..."""
+    return f"127.0.{index // 250}.{index % 250 + 2}"
+
+
+def index_of(address: str) -> int:
+    third, fourth = address.split(".")[2:]
+    return int(third) * 250 + int(fourth) - 2
 
 
 # --- the site ----------------------------------------------------------------------------------------
@@ -84,17 +106,18 @@ def _html(title: str, body: str) -> bytes:
 
 
 class Site:
-    """Serves every host; counts requests in flight per host and pages fetched."""
+    """Serves every host; counts requests in flight per host and in all, and pages fetched."""
 
     def __init__(self, hosts: int, pages: int) -> None:
         self.hosts, self.pages = hosts, pages
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
+        self.total_in_flight = self.max_total_in_flight = 0
         self.fetched: dict[str, int] = {}  # "host path" -> times
         self.other = 0  # robots.txt, sitemap.xml, 404s
 
     def answer(self, address: str, path: str) -> tuple[int, str, bytes]:
-        index = int(address.rsplit(".", 1)[1]) - 2
+        index = index_of(address)
         if path == "/robots.txt":
             self.other += 1
             return 200, "text/plain", b"User-agent: *\nAllow: /\n"
@@ -119,6 +142,8 @@ class Site:
                 close = any(line.lower() == "connection: close" for line in header_lines)
                 self.in_flight[address] = self.in_flight.get(address, 0) + 1
                 self.max_in_flight[address] = max(self.max_in_flight.get(address, 0), self.in_flight[address])
+                self.total_in_flight += 1
+                self.max_total_in_flight = max(self.max_total_in_flight, self.total_in_flight)
                 try:
                     await asyncio.sleep(DELAY)
                     status, content_type, body = self.answer(address, path)
@@ -131,6 +156,7 @@ class Site:
                     await writer.drain()
                 finally:
                     self.in_flight[address] -= 1
+                    self.total_in_flight -= 1
                 if close:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -144,6 +170,7 @@ class Site:
             "fetches": sum(self.fetched.values()),
             "other": self.other,
             "max_in_flight_per_host": max(self.max_in_flight.values(), default=0),
+            "max_in_flight_total": self.max_total_in_flight,
         }
 
 
@@ -165,16 +192,18 @@ def serve(port: int, hosts: int, pages: int, stats_file: str) -> None:
 
 
 def free_port(hosts: int) -> int:
-    """A port free on every host address."""
+    """A port free on every host address.
+
+    Probed as the server binds (SO_REUSEADDR, which asyncio sets), and below the ephemeral range:
+    after a crawl of many hosts, connections in TIME_WAIT hold ephemeral ports on many addresses.
+    """
     while True:
-        probe = socket.socket()
-        probe.bind((host(0), 0))
-        port = probe.getsockname()[1]
-        probe.close()
+        port = random.randrange(20000, 32000)
         try:
             for index in range(hosts):
-                with socket.socket() as other:
-                    other.bind((host(index), port))
+                with socket.socket() as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    probe.bind((host(index), port))
             return port
         except OSError:
             continue
@@ -197,9 +226,10 @@ def crawl_ours(urls: list[str], per_host: int, total: int, pages: int) -> dict:
         retries=0,
     )
     criteria = Criteria(urls=tuple(urls), max_results=len(urls))
+    warm_up(criteria)
     leads = done = 0
     errors = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     for event in run_sources(criteria, ["website"], settings):
         if isinstance(event, LeadsFound):
             leads += len(event.leads)
@@ -207,7 +237,28 @@ def crawl_ours(urls: list[str], per_host: int, total: int, pages: int) -> dict:
             done += event.pages_done
         elif isinstance(event, SourceFinished) and event.error:
             errors.append(event.error)
-    return {"seconds": time.perf_counter() - started, "leads": leads, "pages_done": done, "errors": errors}
+    return {
+        "seconds": time.perf_counter() - started,
+        "crawl_cpu_s": cpu_seconds() - cpu,
+        "leads": leads,
+        "pages_done": done,
+        "errors": errors,
+    }
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far, every thread's."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def warm_up(criteria) -> None:
+    """Load what extraction loads once per process (the cities index, phone metadata), as a worker has."""
+    from scraping import extract
+
+    extract.region_for(criteria.geography, "http://127.0.0.1/")
+    page = extract.parse_page(office_page(0, 1).decode(), "http://127.0.0.1/contact/office-1", None)
+    extract.build_lead([page], criteria, "http://127.0.0.1/", source="website")
 
 
 def crawl_scrapy(urls: list[str], per_host: int, total: int, pages: int) -> dict:
@@ -218,7 +269,10 @@ def crawl_scrapy(urls: list[str], per_host: int, total: int, pages: int) -> dict
 
     class SiteSpider(scrapy.Spider):
         name = "bench"
-        start_urls = urls
+
+        async def start(self):
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse)
 
         def parse(self, response):
             fetched.append(response.url)
@@ -231,18 +285,26 @@ def crawl_scrapy(urls: list[str], per_host: int, total: int, pages: int) -> dict
             "CONCURRENT_REQUESTS": total,
             "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
             "DOWNLOAD_DELAY": 0,
-            "RANDOMIZE_DOWNLOAD_DELAY": False,
+            "DOWNLOAD_DELAY_JITTER": 0,
             "ROBOTSTXT_OBEY": True,
             "RETRY_ENABLED": False,
             "LOG_LEVEL": "WARNING",
             "TELNETCONSOLE_ENABLED": False,
+            "REMOTE_CONTROL_ENABLED": False,
+            # See the module docstring: the asyncio reactor does not hold the per-domain cap.
+            "TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor",
             "USER_AGENT": "bench",
         }
     )
     process.crawl(SiteSpider)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     process.start()
-    return {"seconds": time.perf_counter() - started, "pages_done": len(fetched), "errors": []}
+    return {
+        "seconds": time.perf_counter() - started,
+        "crawl_cpu_s": cpu_seconds() - cpu,
+        "pages_done": len(fetched),
+        "errors": [],
+    }
 
 
 def run_crawler(which: str, args) -> dict:
@@ -314,6 +376,7 @@ def crawler_main(args) -> None:
         run = asyncio.run
         asyncio.run = lambda main: profiler.runcall(run, main)
         figures = crawl(urls, args.per_host, args.total, args.pages)
+        profiler.dump_stats(os.environ.get("BENCH_PROFILE_FILE", "/tmp/bench_crawl.prof"))
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     else:
         figures = crawl(urls, args.per_host, args.total, args.pages)
@@ -323,11 +386,69 @@ def crawler_main(args) -> None:
     print(json.dumps(figures))
 
 
+# name: (hosts, pages per host, per-host cap, total cap), full and --quick.
+SHAPES = {
+    "many-hosts": ((50, 40, 2, 32), (10, 20, 2, 32)),
+    "one-site": ((1, 400, 4, 32), (1, 100, 4, 32)),
+    "small-sites": ((500, 4, 2, 32), (100, 4, 2, 32)),
+}
+
+
+def run_shape(name: str, crawlers: list[str], args) -> tuple[list[dict], dict]:
+    """Both crawlers on one shape: their rows, and the shape's summary with its targets."""
+    rows = []
+    for which in crawlers:
+        figures = run_crawler(which, args)
+        rows.append(
+            {
+                "shape": name,
+                "crawler": which,
+                "pages_fetched": figures["pages"],
+                "fetches": figures["fetches"],
+                "other_requests": figures["other"],
+                "seconds": round(figures["seconds"], 2),
+                "pages_per_s": round(figures["pages"] / figures["seconds"], 1),
+                "cpu_s": figures["cpu_s"],
+                "crawl_cpu_ms_per_page": round(1000 * figures["crawl_cpu_s"] / max(figures["pages"], 1), 2),
+                "peak_rss_mb": figures["peak_rss_mb"],
+                "max_in_flight_per_host": figures["max_in_flight_per_host"],
+                "max_in_flight_total": figures["max_in_flight_total"],
+            }
+        )
+    expected = args.hosts * args.pages
+    summary = {
+        "hosts": args.hosts,
+        "pages_per_host": args.pages,
+        "expected_pages": expected,
+        "per_host_concurrency": args.per_host,
+        "total_concurrency": args.total,
+    }
+    met = {}
+    for row in rows:
+        who = row["crawler"]
+        met[f"all pages fetched ({who})"] = row["pages_fetched"] == expected
+        met[f"per-host cap held ({who})"] = row["max_in_flight_per_host"] <= args.per_host
+        met[f"total cap held ({who})"] = row["max_in_flight_total"] <= args.total
+    if len(rows) == 2:
+        ours, scrapy_row = rows
+        summary["pages_per_s_ratio"] = harness.ratio(ours["pages_per_s"], scrapy_row["pages_per_s"])
+        summary["peak_rss_ratio"] = harness.ratio(ours["peak_rss_mb"], scrapy_row["peak_rss_mb"])
+        # Not a target: how much CPU a page costs each, which a loaded machine's timings blur less.
+        summary["cpu_per_page_ratio"] = harness.ratio(
+            ours["crawl_cpu_ms_per_page"], scrapy_row["crawl_cpu_ms_per_page"]
+        )
+        met[">=1.2x Scrapy pages/s"] = summary["pages_per_s_ratio"] >= 1.2
+        met["peak RSS <= Scrapy's"] = summary["peak_rss_ratio"] <= 1.0
+    summary["targets_met"] = met
+    return rows, summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 hosts of 20 pages (for CI)")
-    parser.add_argument("--hosts", type=int, default=50)
-    parser.add_argument("--pages", type=int, default=40, help="pages per host, homepage included")
+    parser.add_argument("--quick", action="store_true", help="the small version of each shape (for CI)")
+    parser.add_argument("--shape", choices=[*SHAPES, "all"], default="all")
+    parser.add_argument("--hosts", type=int, help="a custom shape: sites")
+    parser.add_argument("--pages", type=int, help="a custom shape: pages per site, homepage included")
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--total", type=int, default=32)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
@@ -336,8 +457,6 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help="run ours under cProfile (printed to stderr)")
     args = parser.parse_args()
-    if args.quick:
-        args.hosts, args.pages = 10, 20
     if args.serve:
         return serve(args.serve, args.hosts, args.pages, args.stats)
     if args.crawl:
@@ -353,46 +472,39 @@ def main() -> None:
         print("Scrapy is not installed (pip install -r requirements/bench.txt): measuring ours alone")
         crawlers = ["ours"]
 
-    rows = []
-    for which in crawlers:
-        figures = run_crawler(which, args)
-        rows.append(
-            {
-                "crawler": which,
-                "pages_fetched": figures["pages"],
-                "fetches": figures["fetches"],
-                "other_requests": figures["other"],
-                "seconds": round(figures["seconds"], 2),
-                "pages_per_s": round(figures["pages"] / figures["seconds"], 1),
-                "cpu_s": figures["cpu_s"],
-                "peak_rss_mb": figures["peak_rss_mb"],
-                "max_in_flight_per_host": figures["max_in_flight_per_host"],
-            }
-        )
-    expected = args.hosts * args.pages
-    summary = {
-        "quick": args.quick,
-        "hosts": args.hosts,
-        "pages_per_host": args.pages,
-        "expected_pages": expected,
-        "per_host_concurrency": args.per_host,
-        "total_concurrency": args.total,
-        "delay_ms": DELAY * 1000,
-        "scrapy": "scrapy" in crawlers,
-    }
-    ours = rows[0]
+    if args.hosts or args.pages:
+        shapes = {"custom": (args.hosts or 50, args.pages or 40, args.per_host, args.total)}
+    else:
+        chosen = list(SHAPES) if args.shape == "all" else [args.shape]
+        shapes = {name: SHAPES[name][1 if args.quick else 0] for name in chosen}
+    rows, summaries = [], {}
+    for name, (args.hosts, args.pages, args.per_host, args.total) in shapes.items():
+        shape_rows, summaries[name] = run_shape(name, crawlers, args)
+        rows.extend(shape_rows)
     met = {
-        "all pages fetched": ours["pages_fetched"] == expected,
-        "per-host cap held (ours)": ours["max_in_flight_per_host"] <= args.per_host,
+        f"{name}: {target}": ok
+        for name, summary in summaries.items()
+        for target, ok in summary["targets_met"].items()
     }
-    if len(rows) == 2:
-        scrapy_row = rows[1]
-        summary["pages_per_s_ratio"] = harness.ratio(ours["pages_per_s"], scrapy_row["pages_per_s"])
-        summary["peak_rss_ratio"] = harness.ratio(ours["peak_rss_mb"], scrapy_row["peak_rss_mb"])
-        met[">=1.0x Scrapy pages/s"] = summary["pages_per_s_ratio"] >= 1.0
-        met["peak RSS <= Scrapy's"] = summary["peak_rss_ratio"] <= 1.0
-    summary["targets_met"] = met
-    harness.report("crawl", rows, summary)
+    harness.report(
+        "crawl",
+        rows,
+        {
+            "quick": args.quick,
+            "delay_ms": DELAY * 1000,
+            "scrapy": "scrapy" in crawlers,
+            "shapes": summaries,
+            "targets_met": met,
+        },
+    )
+    for name, summary in summaries.items():
+        if "pages_per_s_ratio" in summary:
+            print(
+                f"# {name}: {summary['pages_per_s_ratio']}x Scrapy pages/s, "
+                f"{summary['peak_rss_ratio']}x its peak RSS, "
+                f"{summary['cpu_per_page_ratio']}x its CPU per page",
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":
