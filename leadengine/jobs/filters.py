@@ -4,12 +4,13 @@ import django_filters
 from django.db.models import Q
 
 from leadengine.jobs import selectors
-from leadengine.jobs.models import JobStatus, RawLead, ScrapeJob
+from leadengine.jobs.models import JobPriority, JobStatus, RawLead, ScrapeJob
 from scraping.sources import source_names
 
 
 class ScrapeJobFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    priority = django_filters.ChoiceFilter(choices=JobPriority.choices)
     source_type = django_filters.ChoiceFilter(
         choices=[(name, name) for name in source_names()], method="filter_source_type"
     )
