@@ -323,3 +323,18 @@ def test_a_high_jobs_dead_letter_is_listed_under_its_queue_and_requeued_to_it(
     )
     assert "was sent again" in response.content.decode()
     assert queued_ids(stub_broker, HIGH) == [str(job.id)] and stub_broker.dead_letters_by_queue[HIGH] == []
+
+
+@pytest.mark.django_db
+def test_scrape_wait_says_when_no_live_worker_reads_the_jobs_queue(user, settings, stub_broker):
+    from leadengine.jobs.management.commands.scrape import why_not_started
+    from leadengine.jobs.models import WorkerHeartbeat
+
+    settings.DRAMATIQ_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    job = make_job(user, priority="high", dispatched_at=timezone.now())
+    WorkerHeartbeat.objects.create(worker_id="bulk", hostname="h", pid=1, queues=[NORMAL, LOW])
+    message = why_not_started(job)
+    assert f"none reads {HIGH}, the queue of high jobs" in message
+    assert f"rundramatiq --queues {HIGH}" in message
+    WorkerHeartbeat.objects.create(worker_id="interactive", hostname="h", pid=2, queues=[HIGH])
+    assert f"2 workers alive and 0 messages waiting in {HIGH}" in why_not_started(job)
