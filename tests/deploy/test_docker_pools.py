@@ -31,6 +31,9 @@ def test_the_worker_pools_read_every_queue_and_high_alone_in_a_pool_of_its_own()
     assert HIGH not in pools["worker"] and {NORMAL, LOW, EXPORTS} <= pools["worker"]
     read = set().union(*(queues for queues in pools.values() if queues is not None))
     assert {HIGH, NORMAL, LOW, EXPORTS} <= read
-    assert services["worker"]["environment"]["dramatiq_queue_prefetch"] == "1"
+    # Prefetch (running messages included) no larger than the threads: no low job waits in a process.
+    command = services["worker"]["command"]
+    threads = command[command.index("--threads") + 1]
+    assert services["worker"]["environment"]["dramatiq_queue_prefetch"] == threads
     for name in pools:
         assert "healthcheck" in services[name] and services[name]["environment"]["DRAMATIQ_BROKER_URL"]
