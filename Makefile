@@ -44,8 +44,9 @@ test: lint
 	$(BIN)/python -m pytest $(ARGS)
 
 # On RabbitMQ + PostgreSQL (DRAMATIQ_BROKER_URL and DATABASE_URL set): workers and the maintenance loop.
+# A worker reads every queue, or those of QUEUES: `make worker QUEUES=scrape_jobs.high` (README, "Priorities").
 worker: $(BIN)/.installed
-	$(BIN)/python manage.py rundramatiq
+	$(BIN)/python manage.py rundramatiq $(if $(QUEUES),--queues $(QUEUES))
 
 maintenance: $(BIN)/.installed
 	$(BIN)/python manage.py maintenance

@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from leadengine.jobs import selectors
+from leadengine.jobs import messaging, selectors
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,13 @@ def check_database() -> dict:
         return {"ok": False, "error": type(exc).__name__}
 
 
-def queue_depths() -> dict[str, int]:
-    """Messages waiting in the job queue and its dead-letter queue."""
+def queue_depths(queue: str | None = None) -> dict[str, int]:
+    """Messages waiting in a job queue, its delay and dead-letter queues; without `queue`, summed over
+    the queues of every priority."""
+    if queue is None:
+        per_queue = [queue_depths(name) for name in messaging.SCRAPE_QUEUES.values()]
+        return {state: sum(depths[state] for depths in per_queue) for state in per_queue[0]}
     broker = dramatiq.get_broker()
-    queue = settings.SCRAPE_QUEUE
     if hasattr(broker, "get_queue_message_counts"):  # RabbitMQ
         ready, delayed, dead = broker.get_queue_message_counts(queue)
         return {"ready": ready, "delayed": delayed, "dead_letter": dead}

@@ -52,8 +52,8 @@ class DeadLetter:
 
 
 def dead_letter_queues() -> list[str]:
-    """The queues whose dead letters LeadEngine shows: the scrape jobs' and the exports'."""
-    return [messaging.SCRAPE_JOB.queue, messaging.LEAD_EXPORT.queue]
+    """The queues whose dead letters LeadEngine shows: the scrape jobs' (one a priority) and the exports'."""
+    return [*messaging.SCRAPE_QUEUES.values(), messaging.LEAD_EXPORT.queue]
 
 
 def broker_kind() -> str:
@@ -62,8 +62,10 @@ def broker_kind() -> str:
 
 
 def queue_depths() -> list[dict]:
-    """Messages ready, delayed (retries waiting for their backoff) and dead-lettered, per queue."""
+    """Messages ready, delayed (retries waiting for their backoff) and dead-lettered, per queue (each
+    priority's scrape queue, then the exports'); `priority` names a scrape queue's priority."""
     broker = dramatiq.get_broker()
+    priorities = {queue: priority for priority, queue in messaging.SCRAPE_QUEUES.items()}
     depths = []
     for queue in dead_letter_queues():
         if hasattr(broker, "get_queue_message_counts"):  # RabbitMQ
@@ -73,7 +75,15 @@ def queue_depths() -> list[dict]:
             ready = stub_queues[queue].qsize() if queue in stub_queues else 0
             delayed = stub_queues[f"{queue}.DQ"].qsize() if f"{queue}.DQ" in stub_queues else 0
             dead = len(getattr(broker, "dead_letters_by_queue", {}).get(queue, []))
-        depths.append({"queue": queue, "ready": ready, "delayed": delayed, "dead_letter": dead})
+        depths.append(
+            {
+                "queue": queue,
+                "priority": priorities.get(queue, ""),
+                "ready": ready,
+                "delayed": delayed,
+                "dead_letter": dead,
+            }
+        )
     return depths
 
 
@@ -130,7 +140,7 @@ def _resend(letter: DeadLetter) -> str:
         except (services.InvalidTransition, services.ActiveJobLimitExceeded) as exc:
             raise DeadLetterError(f"Job {job.id} was not requeued: {exc}") from None
     elif job.status == JobStatus.QUEUED and job.dispatched_at is None:
-        services.job_dispatch(job.id)
+        services.job_dispatch(job.id, job.priority)
     elif job.status == JobStatus.COMPLETED:
         raise DeadLetterError(f"Job {job.id} has completed since: discard its dead letter.")
     else:

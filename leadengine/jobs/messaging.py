@@ -4,6 +4,13 @@
 side imports the other: a message is an actor's name, its queue and one id (the row holds everything
 else), so sending needs no actor object, and the actors' module can use the services freely.
 
+A job's message waits in the queue of its priority (SCRAPE_QUEUES): `high` in `<SCRAPE_QUEUE>.high`,
+`normal` in SCRAPE_QUEUE itself (where every job waited before priorities, so messages, retries and dead
+letters already queued there keep their meaning), `low` in `<SCRAPE_QUEUE>.low`. Separate queues work on
+classic and quorum queues alike, unlike RabbitMQ's per-message priorities (x-max-priority, classic only).
+A retry keeps its message's queue (Dramatiq re-enqueues the same message), and every resend goes through
+`send_scrape_job` with the job's priority.
+
 After a broker connection failure, job sends are skipped for SEND_PAUSE_AFTER_FAILURE seconds.
 """
 
@@ -30,6 +37,12 @@ class Route:
 
 
 SCRAPE_JOB = Route(actor="run_scrape_job", queue=settings.SCRAPE_QUEUE)
+# Priority -> queue, highest first. The keys are JobPriority's values.
+SCRAPE_QUEUES = {
+    "high": f"{settings.SCRAPE_QUEUE}.high",
+    "normal": settings.SCRAPE_QUEUE,
+    "low": f"{settings.SCRAPE_QUEUE}.low",
+}
 LEAD_EXPORT = Route(actor="run_lead_export", queue=settings.EXPORT_QUEUE)
 
 # After a failed send, sends are skipped for this many seconds: one publish to a broker that is down
@@ -52,14 +65,19 @@ def send(route: Route, object_id: UUID | str) -> None:
     )
 
 
-def send_scrape_job(job_id: UUID | str) -> bool:
-    """Send the job's id to the workers; False when the broker did not take it."""
+def scrape_route(priority: str) -> Route:
+    """The route of a job of this priority; an unknown one waits with the normal jobs."""
+    return Route(actor=SCRAPE_JOB.actor, queue=SCRAPE_QUEUES.get(priority, SCRAPE_JOB.queue))
+
+
+def send_scrape_job(job_id: UUID | str, priority: str = "normal") -> bool:
+    """Send the job's id to the workers, on its priority's queue; False when the broker did not take it."""
     global _sends_paused_until
     if time.monotonic() < _sends_paused_until:
         log.warning("job %s stored but not sent: broker unavailable a moment ago", job_id)
         return False
     try:
-        send(SCRAPE_JOB, job_id)
+        send(scrape_route(priority), job_id)
     except Exception as exc:
         # The caller (often a web request) must not fail for this: the job stays stored and queued.
         if isinstance(exc, BrokerConnectionError):

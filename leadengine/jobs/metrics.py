@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from leadengine import health
-from leadengine.jobs import selectors
+from leadengine.jobs import messaging, selectors
 from leadengine.jobs.models import FINISHED_STATUSES, LeadExport, ScrapeJob, SourceRun
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,14 @@ def _source_metrics():
 
 def _runtime_metrics():
     depth = GaugeMetricFamily(
-        "leadengine_queue_messages", "Messages in the scrape queue.", labels=["queue", "state"]
+        "leadengine_queue_messages",
+        "Messages in the scrape queue of each priority.",
+        labels=["queue", "state"],
     )
     try:
-        for state, count in health.queue_depths().items():
-            depth.add_metric([settings.SCRAPE_QUEUE, state], count)
+        for queue in messaging.SCRAPE_QUEUES.values():
+            for state, count in health.queue_depths(queue).items():
+                depth.add_metric([queue, state], count)
     except Exception:
         log.warning("metrics: queue depth unavailable", exc_info=True)
     yield depth

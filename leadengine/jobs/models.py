@@ -24,6 +24,14 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class JobPriority(models.TextChoices):
+    """Which queue a job waits in: each priority has its own, served by the worker pools given it."""
+
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING)
 FINISHED_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -40,6 +48,12 @@ class JobCriteria(models.Model):
     urls = models.JSONField(default=list, blank=True)
     max_results = models.PositiveIntegerField(default=100)
     enrich = models.BooleanField(default=True)
+    priority = models.CharField(
+        max_length=8,
+        choices=JobPriority.choices,
+        default=JobPriority.NORMAL,
+        help_text="high, normal or low: the queue the job waits in.",
+    )
 
     class Meta:
         abstract = True
@@ -227,6 +241,13 @@ class ScrapeSchedule(JobCriteria):
     )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Scheduled runs are bulk work: by default they wait behind what people ask for now.
+    priority = models.CharField(
+        max_length=8,
+        choices=JobPriority.choices,
+        default=JobPriority.LOW,
+        help_text="The priority of the jobs this schedule creates.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -245,6 +266,7 @@ class ScrapeSchedule(JobCriteria):
         "urls",
         "max_results",
         "enrich",
+        "priority",
     )
 
     def criteria(self) -> dict:

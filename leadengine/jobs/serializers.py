@@ -8,6 +8,7 @@ every surface:
 - a URL that is not http or https;
 - a `filters` key other than the known ones (FILTERS), or a value they cannot use;
 - `max_results` above SCRAPE_MAX_RESULTS_CAP;
+- a `priority` other than high, normal or low;
 - nothing to search for, or a source left without what it searches with.
 
 The fields read JSON bodies and form input alike (`api.fields`): the browsable API's HTML form posts
@@ -29,7 +30,7 @@ from leadengine.jobs.api.fields import (
     LinesField,
     SourcesField,
 )
-from leadengine.jobs.models import RawLead, ScrapeJob
+from leadengine.jobs.models import JobPriority, RawLead, ScrapeJob
 from scraping.errors import ConfigurationError
 from scraping.sources.crunchbase import employee_enums
 from scraping.sources.search import backend_for
@@ -66,6 +67,7 @@ EXAMPLE = {
     "filters": {},
     "max_results": DEFAULT_MAX_RESULTS,
     "enrich": True,
+    "priority": "normal",
 }
 
 
@@ -175,6 +177,14 @@ class ScrapeJobCreateSerializer(serializers.Serializer):
         initial=True,
         help_text="Visit the websites that discovery sources find.",
     )
+    priority = serializers.ChoiceField(
+        choices=JobPriority.choices,
+        required=False,
+        default=JobPriority.NORMAL,
+        initial=JobPriority.NORMAL,
+        help_text="high, normal or low: each waits in a queue of its own, so high jobs never wait "
+        "behind low ones.",
+    )
 
     def validate_urls(self, value):
         return list(dict.fromkeys(value))
@@ -248,6 +258,7 @@ class ScrapeJobSerializer(serializers.ModelSerializer):
             "urls",
             "max_results",
             "enrich",
+            "priority",
             "total_found",
             "total_processed",
             "total_duplicates",

@@ -40,6 +40,12 @@ def run_scrape_job(job_id: str) -> None:
         raise
 
 
+# The actor reads every priority's queue: declared here, a worker consumes them all, or those of its
+# `rundramatiq --queues` (the same message, actor and retries whatever the queue).
+for _queue in messaging.SCRAPE_QUEUES.values():
+    run_scrape_job.broker.declare_queue(_queue)
+
+
 def _record_failure(job_id: str, exc: BaseException, started_at: datetime | None = None) -> None:
     """Show the failed attempt on the job: `retrying` while Dramatiq will try again, else `failed`.
 

@@ -149,14 +149,16 @@ def rabbitmq_available(url: str = "") -> bool:
 
 
 def delete_queues(queue: str) -> None:
-    """Delete a benchmark's queue and Dramatiq's delay and dead-letter queues beside it."""
+    """Delete a benchmark's queues (its SCRAPE_QUEUE and the high and low ones named after it) and
+    Dramatiq's delay and dead-letter queues beside each."""
     import pika
 
     connection = pika.BlockingConnection(pika.URLParameters(broker_url()))
     try:
         channel = connection.channel()
-        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
-            channel.queue_delete(name)
+        for base in (queue, f"{queue}.high", f"{queue}.low"):
+            for name in (base, f"{base}.DQ", f"{base}.XQ"):
+                channel.queue_delete(name)
     finally:
         connection.close()
 

@@ -163,7 +163,9 @@ class Process:
 class Worker(Process):
     ready_line = "Worker process is ready for action"
 
-    def __init__(self, name: str, log_dir: Path, threads: int = 2, **env: str):
+    def __init__(
+        self, name: str, log_dir: Path, threads: int = 2, queues: list[str] | None = None, **env: str
+    ):
         super().__init__(
             name,
             [
@@ -173,7 +175,7 @@ class Worker(Process):
                 "--threads",
                 str(threads),
                 "--queues",
-                settings.SCRAPE_QUEUE,
+                *(queues or [settings.SCRAPE_QUEUE]),
                 "--worker-shutdown-timeout",
                 "30000",
             ],
@@ -196,8 +198,11 @@ class Processes:
         self.log_dir = log_dir
         self.started: list[Process] = []
 
-    def worker(self, name: str, threads: int = 2, ready: bool = True, **env: str) -> Worker:
-        return self._start(Worker(name, self.log_dir, threads=threads, **env), ready)
+    def worker(
+        self, name: str, threads: int = 2, ready: bool = True, queues: list[str] | None = None, **env: str
+    ) -> Worker:
+        """A rundramatiq process reading `queues` (this run's normal-priority queue unless given)."""
+        return self._start(Worker(name, self.log_dir, threads=threads, queues=queues, **env), ready)
 
     def maintenance(self, name: str = "maintenance", **env: str) -> Maintenance:
         return self._start(Maintenance(name, self.log_dir, **env), True)
@@ -247,9 +252,10 @@ def _pika_parameters() -> pika.URLParameters:
 
 
 def queue_names() -> list[str]:
-    """This run's queue, its delay queue and its dead-letter queue."""
-    queue = settings.SCRAPE_QUEUE
-    return [queue, f"{queue}.DQ", f"{queue}.XQ"]
+    """This run's queues (one a priority), their delay queues and their dead-letter queues."""
+    from leadengine.jobs.messaging import SCRAPE_QUEUES
+
+    return [name for queue in SCRAPE_QUEUES.values() for name in (queue, f"{queue}.DQ", f"{queue}.XQ")]
 
 
 def message_count(queue: str) -> int:
@@ -278,6 +284,16 @@ def publish_raw(body: bytes) -> None:
     """Put `body` on this run's queue as it is: what a foreign or broken producer could send."""
     with _channel() as channel:
         channel.basic_publish("", settings.SCRAPE_QUEUE, body, pika.BasicProperties(delivery_mode=2))
+
+
+def purge_queues() -> None:
+    """Drop every message of this run's queues (the queues stay)."""
+    with _channel() as channel:
+        for name in queue_names():
+            try:
+                channel.queue_purge(name)
+            except pika.exceptions.ChannelClosedByBroker:
+                channel = channel.connection.channel()  # no such queue: nothing to purge
 
 
 def delete_queues() -> None:

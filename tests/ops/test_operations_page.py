@@ -192,7 +192,7 @@ def test_the_figures_are_aggregates_of_the_jobs_table(admin_user, rf, django_ass
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_letter_on_rabbitmq_is_requeued_and_the_others_stay(superuser, user):
-    from tests.integration.workers import rabbitmq_sending, require_services
+    from tests.integration.workers import queue_names, rabbitmq_sending, require_services
 
     require_services()
     queue = settings.SCRAPE_QUEUE
@@ -242,7 +242,7 @@ def test_a_dead_letter_on_rabbitmq_is_requeued_and_the_others_stay(superuser, us
         assert dramatiq.Message.decode(body).args == (str(jobs[0].id),)
         assert dramatiq.Message.decode(dead[2]).message_id == ids[1]
         connection = pika.BlockingConnection(broker.parameters)
-        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+        for name in queue_names():  # the page declared every priority's queues
             connection.channel().queue_delete(name)
         connection.close()
 

@@ -160,6 +160,9 @@ def dashboard_context(request: HttpRequest | None = None) -> dict:
     }
     if context["everyone"]:
         context.update(_operations(request))
+        for row in context.get("queues", []):
+            # A queue no worker reads keeps its jobs waiting: a priority's pool that is down, say.
+            row["workers"] = sum(row["queue"] in (worker.queues or []) for worker in context["workers"])
     return context
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from leadengine.jobs.models import ScrapeJob
+from leadengine.jobs.models import JobPriority, ScrapeJob
 from leadengine.jobs.serializers import ScrapeJobCreateSerializer
 from scraping.sources import source_names
 
@@ -60,6 +60,12 @@ class JobCriteriaForm(forms.Form):
     enrich = forms.BooleanField(
         required=False, initial=True, help_text="Visit the websites found to fill e-mails and phones."
     )
+    priority = forms.ChoiceField(
+        choices=JobPriority.choices,
+        required=False,
+        initial=JobPriority.NORMAL,
+        help_text="Each priority waits in a queue of its own: high jobs never wait behind low ones.",
+    )
 
     criteria: dict[str, Any]
 
@@ -80,6 +86,8 @@ class JobCriteriaForm(forms.Form):
         if cleaned.get("max_results") is not None:
             data["max_results"] = cleaned["max_results"]
         data["enrich"] = bool(cleaned.get("enrich"))
+        if cleaned.get("priority"):
+            data["priority"] = cleaned["priority"]
         return data
 
     def clean(self):
@@ -151,4 +159,5 @@ def initial_from(job: ScrapeJob) -> dict[str, Any]:
         "company_size": ", ".join(size) if isinstance(size, list) else (size or ""),
         "max_results": job.max_results,
         "enrich": job.enrich,
+        "priority": job.priority,
     }

@@ -94,7 +94,7 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
         "created",
         "duration_display",
     ]
-    list_filter = ["status", SourceTypeFilter, "created_at"]
+    list_filter = ["status", "priority", SourceTypeFilter, "created_at"]
     # `urls` is searched as its JSON text: a host or any part of a URL finds the job.
     search_fields = ["=id", "search_query", "industry", "geography", "urls", "error"]
     list_select_related = ["owner"]
@@ -108,6 +108,7 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
         "id",
         "owner",
         "status",
+        "priority",
         "progress_display",
         "leads_link",
         "attempts",
@@ -126,7 +127,10 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
         "dispatched",
     ]
     fieldsets = [
-        (None, {"fields": ["id", "owner", "status", "progress_display", "leads_link", "attempts"]}),
+        (
+            None,
+            {"fields": ["id", "owner", "status", "priority", "progress_display", "leads_link", "attempts"]},
+        ),
         ("Criteria", {"fields": ["criteria_display"]}),
         (
             "Results",
@@ -146,7 +150,7 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     ]
     add_fieldsets = [
         ("What to look for", {"fields": ["search_query", "industry", "geography", "keywords", "urls"]}),
-        ("How", {"fields": ["source_types", "company_size", "max_results", "enrich"]}),
+        ("How", {"fields": ["source_types", "company_size", "max_results", "enrich", "priority"]}),
     ]
 
     class Media:

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from leadengine.jobs import schedules
 from leadengine.jobs.admin.base import DeletesThroughWriter, OwnedAdmin
 from leadengine.jobs.admin.job_form import validated_criteria
-from leadengine.jobs.models import ScrapeSchedule
+from leadengine.jobs.models import JobPriority, ScrapeSchedule
 
 
 class ScrapeScheduleForm(forms.ModelForm):
@@ -30,8 +30,14 @@ class ScrapeScheduleForm(forms.ModelForm):
             *ScrapeSchedule.CRITERIA_FIELDS,
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out, a schedule's jobs are low priority (the model's default).
+        self.fields["priority"].required = False
+
     def clean(self):
         cleaned = super().clean()
+        cleaned["priority"] = cleaned.get("priority") or JobPriority.LOW
         try:
             schedules.validate_timing(
                 interval_seconds=cleaned.get("interval_seconds"), cron=cleaned.get("cron") or ""
@@ -56,12 +62,13 @@ class ScrapeScheduleAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
         "enabled",
         "interval_seconds",
         "cron",
+        "priority",
         "next_run_at",
         "last_run_at",
         "last_job",
         "last_error",
     ]
-    list_filter = ["enabled"]
+    list_filter = ["enabled", "priority"]
     search_fields = ["name", "search_query", "industry"]
     list_select_related = ["owner", "last_job"]
     raw_id_fields = ["owner"]

@@ -88,14 +88,17 @@ def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     with transaction.atomic():
         _check_active_limit(owner.pk)
         job = ScrapeJob.objects.create(owner=owner, status=JobStatus.QUEUED, **criteria)
-        transaction.on_commit(partial(job_dispatch, job.id))
+        transaction.on_commit(partial(job_dispatch, job.id, job.priority))
     log.info("job %s queued", job.id, extra={"job_id": str(job.id), "owner": owner.pk, "event": "queued"})
     return job
 
 
-def job_dispatch(job_id: UUID | str) -> bool:
-    """Send the job's id to the workers. A failed send leaves the job for `requeue_stale`."""
-    if not messaging.send_scrape_job(job_id):
+def job_dispatch(job_id: UUID | str, priority: str | None = None) -> bool:
+    """Send the job's id to the workers, on its priority's queue (read from the row when not given).
+    A failed send leaves the job for `requeue_stale`."""
+    if priority is None:
+        priority = ScrapeJob.objects.filter(id=job_id).values_list("priority", flat=True).first() or ""
+    if not messaging.send_scrape_job(job_id, priority):
         # The job stays queued with no dispatched_at: the maintenance loop sends it again once the
         # broker is back.
         return False
@@ -314,7 +317,7 @@ def job_release(job: ScrapeJob) -> bool:
         )
         if released:
             attempts.end(job.id, AttemptOutcome.RELEASED)
-            transaction.on_commit(partial(job_dispatch, job.id))
+            transaction.on_commit(partial(job_dispatch, job.id, job.priority))
     return bool(released)
 
 
@@ -361,7 +364,7 @@ def job_retry(job: ScrapeJob) -> None:
             raise InvalidTransition(
                 f"Only failed or cancelled jobs can be retried; this one is {job.status}."
             )
-        transaction.on_commit(partial(job_dispatch, job.id))
+        transaction.on_commit(partial(job_dispatch, job.id, job.priority))
     log.info("job %s retried", job.id, extra={"job_id": str(job.id), "event": "retried"})
 
 
@@ -389,9 +392,9 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
         dead = list(
             ScrapeJob.objects.select_for_update(skip_locked=True)
             .filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
-            .values_list("id", "attempts")[:limit]
+            .values_list("id", "attempts", "priority")[:limit]
         )
-        for job_id, tries in dead:
+        for job_id, tries, priority in dead:
             if tries >= max_attempts():
                 message = f"The worker stopped responding; gave up after {tries} attempts."
                 failed += job_fail(job_id, error=message)
@@ -400,15 +403,15 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
                 status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None
             )
             attempts.end(job_id, AttemptOutcome.INTERRUPTED, error=attempts.WORKER_GONE)
-            requeued += job_dispatch(job_id)
+            requeued += job_dispatch(job_id, priority)
     with transaction.atomic():
         unsent = list(
             ScrapeJob.objects.select_for_update(skip_locked=True)
             .filter(status=JobStatus.QUEUED, dispatched_at__isnull=True, created_at__lt=undispatched)
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "priority")[:limit]
         )
-        for job_id in unsent:
-            resent += job_dispatch(job_id)
+        for job_id, priority in unsent:
+            resent += job_dispatch(job_id, priority)
     if requeued or failed or resent:
         log.info("requeue_stale: %d requeued, %d failed, %d resent", requeued, failed, resent)
     return RequeueResult(requeued=requeued, failed=failed, resent=resent)
@@ -421,5 +424,5 @@ def jobs_resend_unfinished() -> int:
     attempts.interrupt(running, "The previous process stopped.")
     running.update(status=JobStatus.QUEUED, heartbeat_at=None)
     ScrapeJob.objects.filter(status=JobStatus.RETRYING).update(status=JobStatus.QUEUED)
-    queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", flat=True)
-    return sum(job_dispatch(job_id) for job_id in queued)
+    queued = ScrapeJob.objects.filter(status=JobStatus.QUEUED).values_list("id", "priority")
+    return sum(job_dispatch(job_id, priority) for job_id, priority in queued)

@@ -135,19 +135,19 @@ def pick_up(sent: SentMessages) -> int:
     jobs = list(
         ScrapeJob.objects.filter(status=JobStatus.QUEUED)
         .order_by("created_at")
-        .values_list("id", "dispatched_at")[:PICKUP_LIMIT]
+        .values_list("id", "dispatched_at", "priority")[:PICKUP_LIMIT]
     )
-    for job_id, dispatched_at in jobs:
+    for job_id, dispatched_at, priority in jobs:
         ours = sent.sent_at(job_id)
         if ours is None or (dispatched_at is not None and dispatched_at > ours + OWN_SEND_SLACK):
-            picked += services.job_dispatch(job_id)
+            picked += services.job_dispatch(job_id, priority)
     export_ids = list(
         LeadExport.objects.filter(status=ExportStatus.QUEUED).values_list("id", flat=True)[:PICKUP_LIMIT]
     )
     for export_id in export_ids:
         if sent.sent_at(export_id) is None:
             picked += exports.export_dispatch(export_id)
-    sent.forget(keep={str(job_id) for job_id, _ in jobs} | set(map(str, export_ids)), sent_before=started)
+    sent.forget(keep={str(job_id) for job_id, _, _ in jobs} | set(map(str, export_ids)), sent_before=started)
     if picked:
         log.info("picked up %d jobs or exports queued by other processes", picked)
     return picked

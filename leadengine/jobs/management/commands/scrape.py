@@ -32,7 +32,7 @@ from django.db import connection
 from django.utils import timezone
 
 from leadengine import health
-from leadengine.jobs import selectors, services
+from leadengine.jobs import messaging, selectors, services
 from leadengine.jobs.api.fields import error_text
 from leadengine.jobs.management.commands.runembedded import embedded_server_running, start_local_worker
 from leadengine.jobs.models import JobStatus, ScrapeJob
@@ -64,6 +64,11 @@ class Command(BaseCommand):
             "--filters", default="{}", help='JSON object, as in the API: \'{"company_size": "11-50"}\''
         )
         parser.add_argument("--max-results", type=int, default=100)
+        parser.add_argument(
+            "--priority",
+            default="normal",
+            help="high, normal or low: the queue the job waits in (default normal)",
+        )
         parser.add_argument("--wait", action="store_true", help="follow the job until it ends")
         parser.add_argument(
             "--timeout", type=float, default=600, help="seconds --wait waits at most (default 600)"
@@ -93,6 +98,7 @@ class Command(BaseCommand):
             "keywords": options["keywords"],
             "filters": filters,
             "max_results": options["max_results"],
+            "priority": options["priority"],
         }
         # The API's validator: a job is refused here for the same reasons, with the same messages.
         serializer = ScrapeJobCreateSerializer(data=data)
@@ -212,8 +218,9 @@ def why_not_started(job: ScrapeJob) -> str:
 def _why_broker(job: ScrapeJob) -> str:
     broker = urlsplit(settings.DRAMATIQ_BROKER_URL)
     where = f"{broker.hostname}:{broker.port or 5672}"
+    queue = messaging.scrape_route(job.priority).queue
     try:
-        depths = health.queue_depths()
+        depths = health.queue_depths(queue)
     except Exception as exc:
         return (
             f"the broker at {where} is unreachable ({type(exc).__name__}). Check DRAMATIQ_BROKER_URL "
@@ -233,8 +240,13 @@ def _why_broker(job: ScrapeJob) -> str:
             f"`manage.py rundramatiq` (`make worker`) on the same DATABASE_URL and DRAMATIQ_BROKER_URL "
             f"({where})."
         )
+    if not any(queue in (worker.queues or []) for worker in alive):
+        return (
+            f"{len(alive)} workers alive, but none reads {queue}, the queue of {job.priority} jobs: start "
+            f"one with `manage.py rundramatiq --queues {queue}` (or without --queues: every queue)."
+        )
     return (
-        f"{len(alive)} workers alive and {depths['ready']} messages waiting in {settings.SCRAPE_QUEUE}; "
+        f"{len(alive)} workers alive and {depths['ready']} messages waiting in {queue}; "
         f"{_active_jobs()}: the job waits its turn."
     )
 
