@@ -1,0 +1,62 @@
+"""The create path's SQL: the per-owner active-job check and the dispatch stamp, one round trip each.
+
+Only `services` calls this module, inside its transactions. A job create is dominated by round trips
+to PostgreSQL and by commits waiting for the WAL flush, so on PostgreSQL each step here sends its
+statements together in one simple query (Django's psycopg cursor binds parameters on the client, so
+several statements can travel in one message). SQLite (the embedded mode) runs the same steps through
+the ORM.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
+
+
+def active_jobs_locked(owner_id: int, limit: int) -> int:
+    """Lock the owner's row, then count their active jobs, up to `limit`. Call inside a transaction.
+
+    The lock serialises one owner's creations and retries, so two requests cannot both pass the
+    limit. The count must be a statement of its own after the lock: in READ COMMITTED each
+    statement takes its snapshot when it starts, so a count in the locking statement would miss the
+    job that the transaction it waited for had just committed. Two statements, one round trip.
+    The count reads the partial index of active jobs (`job_owner_active`) and stops at `limit`.
+    """
+    if connection.vendor != "postgresql":
+        get_user_model().objects.select_for_update().filter(pk=owner_id).first()
+        return ScrapeJob.objects.filter(owner_id=owner_id, status__in=ACTIVE_STATUSES)[:limit].count()
+    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    jobs = connection.ops.quote_name(ScrapeJob._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {users} WHERE id = %s FOR UPDATE; "
+            f"SELECT count(*) FROM (SELECT 1 FROM {jobs} WHERE owner_id = %s "
+            f"AND status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}) LIMIT %s) AS active",
+            [owner_id, owner_id, *ACTIVE_STATUSES, limit],
+        )
+        cursor.nextset()
+        return cursor.fetchone()[0]
+
+
+def stamp_dispatched(job_id) -> None:
+    """Write `dispatched_at` on a job still queued, after the broker confirmed its message.
+
+    On PostgreSQL the UPDATE does not wait for its WAL flush (synchronous_commit off for this one
+    implicit transaction): a stamp lost in a database crash only makes `requeue_stale` send the job
+    once more, and a claim runs a message delivered twice only once.
+    """
+    queued = ScrapeJob.objects.filter(id=job_id, status=JobStatus.QUEUED)
+    if connection.vendor != "postgresql" or not connection.get_autocommit():
+        queued.update(dispatched_at=timezone.now())
+        return
+    jobs = connection.ops.quote_name(ScrapeJob._meta.db_table)
+    with connection.cursor() as cursor:
+        # Two statements in one message run as one implicit transaction: SET LOCAL holds for it.
+        cursor.execute(
+            f"SET LOCAL synchronous_commit TO OFF; "
+            f"UPDATE {jobs} SET dispatched_at = %s WHERE id = %s AND status = %s",
+            [timezone.now(), job_id, JobStatus.QUEUED],
+        )
