@@ -84,11 +84,21 @@ def _check_active_limit(owner_id: int) -> None:
 
 def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     """Store a queued job for `owner` and send it to the workers once the transaction commits."""
-    with transaction.atomic():
-        _check_active_limit(owner.pk)
-        job = ScrapeJob.objects.create(owner=owner, status=JobStatus.QUEUED, **criteria)
-        # The confirm wait of the send, and its stamp, run on the process's sender thread.
-        transaction.on_commit(partial(messaging.send_soon, partial(job_dispatch, job.id)))
+    job = ScrapeJob(owner=owner, status=JobStatus.QUEUED, **criteria)
+    # The confirm wait of the send, and its stamp, run on the process's sender thread.
+    send = partial(messaging.send_soon, partial(job_dispatch, job.id))
+    if job_sql.one_message_insert_applies():
+        limit = settings.MAX_ACTIVE_JOBS_PER_USER
+        if not job_sql.insert_within_limit(job, limit):
+            raise ActiveJobLimitExceeded(
+                f"You already have {limit} jobs queued or running; the limit is {limit}."
+            )
+        send()
+    else:
+        with transaction.atomic():
+            _check_active_limit(owner.pk)
+            job.save(force_insert=True)
+            transaction.on_commit(send)
     log.info("job %s queued", job.id, extra={"job_id": str(job.id), "owner": owner.pk, "event": "queued"})
     return job
 
