@@ -220,7 +220,7 @@ def row(kind: str, processes: int, figures: dict, served: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="20 sites (for CI)")
+    parser.add_argument("--quick", action="store_true", help="10 sites (for CI)")
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--pages", type=int, default=8, help="pages per site, homepage included")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
@@ -240,7 +240,7 @@ def main() -> None:
         print(json.dumps(crawl_share(args.crawl_share.split(","), args.total)))
         return
     if args.quick:
-        args.sites = 20
+        args.sites = 10
     queue = f"bench_scrape_{uuid.uuid4().hex[:8]}"
     load_before = os.getloadavg()
     rows = []
