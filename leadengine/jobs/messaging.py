@@ -12,17 +12,26 @@ A retry keeps its message's queue (Dramatiq re-enqueues the same message), and e
 `send_scrape_job` with the job's priority.
 
 After a broker connection failure, job sends are skipped for SEND_PAUSE_AFTER_FAILURE seconds.
+A new job's send runs on a thread of the process (`send_soon`), so that a web request does not wait
+for the broker's confirm.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import queue
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 import dramatiq
+from django import db
 from django.conf import settings
+from dramatiq.brokers.stub import StubBroker
 from dramatiq.errors import BrokerConnectionError
 
 log = logging.getLogger(__name__)
@@ -95,3 +104,78 @@ def send_lead_export(export_id: UUID | str) -> bool:
         log.warning("export %s stored but not sent: broker unavailable", export_id, exc_info=True)
         return False
     return True
+
+
+# Sending off the request path: a job create commits its row and returns; this process's sender
+# thread publishes the id and waits for the broker's confirm. The row is the outbox: a job whose
+# send never happened (the process was killed first) stays undispatched and `requeue_stale` sends it.
+
+# The sender closes its database connection after this long without work, so that an idle process
+# holds no second connection (and a test database can be dropped).
+SENDER_IDLE_CLOSE = 1.0
+# At exit, a process waits this long at most for the sends still queued.
+SENDER_DRAIN_TIMEOUT = 10.0
+
+
+class _Sender:
+    """One thread a process that runs the sends handed to it, in order; started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[Callable[[], object]] = queue.Queue()
+        self._pid = 0
+
+    def submit(self, send: Callable[[], object]) -> None:
+        with self._lock:
+            if self._pid != os.getpid():
+                # A new process (first use, or a fork): its own queue and thread.
+                self._queue, self._pid = queue.Queue(), os.getpid()
+                thread = threading.Thread(target=self._run, args=(self._queue,), name="sender", daemon=True)
+                thread.start()
+            self._queue.put(send)
+
+    def drain(self, timeout: float = SENDER_DRAIN_TIMEOUT) -> bool:
+        """Wait until every send handed over has run; False when `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        while self._pid == os.getpid() and self._queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    @staticmethod
+    def _run(sends: queue.Queue[Callable[[], object]]) -> None:
+        while True:
+            try:
+                send = sends.get(timeout=SENDER_IDLE_CLOSE)
+            except queue.Empty:
+                db.connection.close()
+                continue
+            try:
+                db.close_old_connections()
+                send()
+            except Exception:
+                log.exception("a send in the background failed; the maintenance loop sends the job")
+            finally:
+                sends.task_done()
+
+
+_sender = _Sender()
+atexit.register(_sender.drain)
+
+
+def send_soon(send: Callable[[], object]) -> None:
+    """Run `send` on this process's sender thread when the broker is RabbitMQ, else at once.
+
+    Call it after the commit. The in-memory broker (embedded mode, unit tests) takes a message
+    without waiting, so there the send stays in the caller's thread.
+    """
+    if isinstance(dramatiq.get_broker(), StubBroker):
+        send()
+    else:
+        _sender.submit(send)
+
+
+def drain_sends(timeout: float = SENDER_DRAIN_TIMEOUT) -> bool:
+    """Wait until this process's background sends have run (tests, commands about to report)."""
+    return _sender.drain(timeout)

@@ -118,6 +118,11 @@ class ScrapeJob(JobCriteria):
             # The maintenance loop's two scans: stale heartbeats and undispatched jobs.
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
             models.Index(fields=["status", "dispatched_at"], name="job_status_dispatched"),
+            # The active-job limit checked on every create: an owner's active jobs only, so the
+            # count reads a few index entries however many finished jobs the owner has.
+            models.Index(
+                fields=["owner"], condition=models.Q(status__in=ACTIVE_STATUSES), name="job_owner_active"
+            ),
         ]
 
     def __str__(self) -> str:

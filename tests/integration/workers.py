@@ -315,6 +315,7 @@ def _channel() -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
 @contextmanager
 def rabbitmq_sending() -> Iterator[dramatiq.Broker]:
     """Send run_scrape_job's messages to RabbitMQ from this process, as the web does; restore after."""
+    from leadengine.jobs import messaging
     from leadengine.jobs.tasks import run_scrape_job
 
     middleware = [import_string(path)() for path in settings.DRAMATIQ_MIDDLEWARE]
@@ -327,6 +328,8 @@ def rabbitmq_sending() -> Iterator[dramatiq.Broker]:
     try:
         yield broker
     finally:
+        # New jobs' sends run on this process's sender thread: let them reach this broker first.
+        messaging.drain_sends()
         run_scrape_job.broker = previous
         dramatiq.set_broker(previous)
         broker.close()

@@ -18,7 +18,6 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest, Least
@@ -34,6 +33,7 @@ from leadengine.jobs.models import (
 )
 
 # The housekeeping half (purges, people's deletes, bulk rows) is a module of its own, part of these services.
+from leadengine.jobs.services import job_sql
 from leadengine.jobs.services.housekeeping import (  # noqa: F401  re-exported: services.jobs_purge ...
     PurgeResult,
     jobs_bulk_create,
@@ -74,8 +74,7 @@ def _check_active_limit(owner_id: int) -> None:
     Locking the owner's row serialises one owner's creations and retries, so that two requests
     cannot both pass the limit.
     """
-    get_user_model().objects.select_for_update().filter(pk=owner_id).first()
-    active = ScrapeJob.objects.filter(owner_id=owner_id, status__in=ACTIVE_STATUSES).count()
+    active = job_sql.active_jobs_locked(owner_id, settings.MAX_ACTIVE_JOBS_PER_USER)
     if active >= settings.MAX_ACTIVE_JOBS_PER_USER:
         raise ActiveJobLimitExceeded(
             f"You already have {active} jobs queued or running; "
@@ -85,10 +84,21 @@ def _check_active_limit(owner_id: int) -> None:
 
 def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     """Store a queued job for `owner` and send it to the workers once the transaction commits."""
-    with transaction.atomic():
-        _check_active_limit(owner.pk)
-        job = ScrapeJob.objects.create(owner=owner, status=JobStatus.QUEUED, **criteria)
-        transaction.on_commit(partial(job_dispatch, job.id, job.priority))
+    job = ScrapeJob(owner=owner, status=JobStatus.QUEUED, **criteria)
+    # The confirm wait of the send, and its stamp, run on the process's sender thread.
+    send = partial(messaging.send_soon, partial(job_dispatch, job.id, job.priority))
+    if job_sql.one_message_insert_applies():
+        limit = settings.MAX_ACTIVE_JOBS_PER_USER
+        if not job_sql.insert_within_limit(job, limit):
+            raise ActiveJobLimitExceeded(
+                f"You already have {limit} jobs queued or running; the limit is {limit}."
+            )
+        send()
+    else:
+        with transaction.atomic():
+            _check_active_limit(owner.pk)
+            job.save(force_insert=True)
+            transaction.on_commit(send)
     log.info("job %s queued", job.id, extra={"job_id": str(job.id), "owner": owner.pk, "event": "queued"})
     return job
 
@@ -102,7 +112,7 @@ def job_dispatch(job_id: UUID | str, priority: str | None = None) -> bool:
         # The job stays queued with no dispatched_at: the maintenance loop sends it again once the
         # broker is back.
         return False
-    ScrapeJob.objects.filter(id=job_id, status=JobStatus.QUEUED).update(dispatched_at=timezone.now())
+    job_sql.stamp_dispatched(job_id)
     return True
 
 
