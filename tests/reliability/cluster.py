@@ -118,6 +118,16 @@ class Node:
         except (subprocess.SubprocessError, OSError):
             self.kill()
 
+    def terminate(self, grace: float = 30) -> None:
+        """SIGTERM to the node's process group (the script stops RabbitMQ cleanly), SIGKILL after `grace`."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -221,8 +231,9 @@ class RabbitCluster:
         node.wait_started()
 
     def close(self) -> None:
+        # All stop at once: SIGTERM to each, then each waited for (and killed if it hangs).
         with ThreadPoolExecutor(len(self.nodes)) as pool:
-            list(pool.map(lambda node: node.stop(), self.nodes))
+            list(pool.map(lambda node: node.terminate(), self.nodes))
         for node in self.nodes:
             node.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
