@@ -27,7 +27,10 @@ def is_secret_name(name: str) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its user info's password and secret-looking query values replaced by `***`."""
+    """The URL with its user info's password and secret-looking query values replaced by `***`; each
+    URL of a comma-separated list of them (DRAMATIQ_BROKER_URL's nodes) likewise."""
+    if "," in url and url.count("://") > 1:
+        return ",".join(mask_url(item) for item in url.split(","))
     try:
         parts = urlsplit(url)
         password = parts.password
@@ -80,7 +83,7 @@ def secret_values(settings) -> list[str]:
             if is_secret_name(name):
                 found.add(value)
             elif "://" in value:
-                found.add(url_password(value))
+                found.update(url_password(url) for url in value.split(","))
     for database in getattr(settings, "DATABASES", {}).values():
         found.add(str(database.get("PASSWORD") or ""))
     return sorted((value for value in found if len(value) >= MIN_SECRET_LENGTH), key=len, reverse=True)

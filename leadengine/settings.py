@@ -7,6 +7,7 @@ Each environment variable has the name of the setting it fills.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -187,7 +188,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Broker: DRAMATIQ_BROKER_URL=amqp://user:pass@host:5672/vhost runs on RabbitMQ; unset runs embedded.
+# Several nodes of a cluster: their URLs separated by commas, tried in order by every new connection.
 DRAMATIQ_BROKER_URL = env("DRAMATIQ_BROKER_URL", default="")
+DRAMATIQ_BROKER_URLS = [url.strip() for url in re.split(r"[,;]", DRAMATIQ_BROKER_URL) if url.strip()]
+# classic: one node holds each queue (embedded mode, one RabbitMQ node, existing installs, whose queues
+# cannot change type in place). quorum: queues replicated on a cluster (manage.py move_queue moves an
+# existing install's messages over).
+DRAMATIQ_QUEUE_TYPE = env("DRAMATIQ_QUEUE_TYPE", default="classic")
+if DRAMATIQ_QUEUE_TYPE not in ("classic", "quorum"):
+    raise ImproperlyConfigured("DRAMATIQ_QUEUE_TYPE must be classic or quorum")
 # The web process must never hang on a broker that is down: the publish gives up quickly and the
 # maintenance loop sends the job again later.
 BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=3.0)
@@ -225,14 +234,18 @@ DRAMATIQ_MIDDLEWARE = [
 DRAMATIQ_PROMETHEUS = env.bool("DRAMATIQ_PROMETHEUS", default=False)
 if DRAMATIQ_PROMETHEUS:
     DRAMATIQ_MIDDLEWARE.insert(0, "dramatiq.middleware.Prometheus")
-if DRAMATIQ_BROKER_URL.startswith(("amqp://", "amqps://")):
+if DRAMATIQ_BROKER_URLS and all(url.startswith(("amqp://", "amqps://")) for url in DRAMATIQ_BROKER_URLS):
     DRAMATIQ_BROKER = {
-        "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-        "OPTIONS": {"url": _amqp_url(DRAMATIQ_BROKER_URL), "confirm_delivery": True},
+        "BROKER": "leadengine.jobs.broker.RabbitmqBroker",
+        "OPTIONS": {
+            "url": [_amqp_url(url) for url in DRAMATIQ_BROKER_URLS],
+            "confirm_delivery": True,
+            "queue_type": DRAMATIQ_QUEUE_TYPE,
+        },
         "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
     }
 elif DRAMATIQ_BROKER_URL:
-    raise ImproperlyConfigured("DRAMATIQ_BROKER_URL must be an amqp:// or amqps:// URL, or unset")
+    raise ImproperlyConfigured("DRAMATIQ_BROKER_URL must be amqp(s):// URLs (commas between), or unset")
 else:
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.stub.StubBroker",

@@ -16,7 +16,7 @@ from tests.benchmarks import harness
 from tests.conftest import RABBITMQ_URL, REQUIRE_SERVICES, need_services
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["ingest", "crawl", "api_create", "reads", "dispatch", "e2e"]
+BENCHMARKS = ["ingest", "crawl", "api_create", "reads", "dispatch", "e2e", "queues"]
 
 
 @pytest.mark.benchmark
@@ -25,8 +25,9 @@ def test_it_runs_the_quick_benchmark_and_prints_its_json_line(name):
     database = os.environ.get("DATABASE_URL", "")
     if name != "crawl" and not (database.startswith("postgres") and harness.postgres_available()):
         need_services("PostgreSQL")
-    needs_broker = name in ("api_create", "dispatch", "e2e")
-    if needs_broker and not (RABBITMQ_URL and harness.rabbitmq_available(RABBITMQ_URL)):
+    if name in ("api_create", "dispatch", "e2e", "queues") and not (
+        RABBITMQ_URL and harness.rabbitmq_available(RABBITMQ_URL)
+    ):
         need_services("RabbitMQ")
     env = {**os.environ, "DRAMATIQ_BROKER_URL": RABBITMQ_URL}
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -228,6 +228,7 @@ def test_with_a_broker_it_says_when_the_broker_is_unreachable(user, settings, mo
     # Port 1 refuses connections: a broker URL that points at nothing.
     url = "amqp://guest:guest@127.0.0.1:1/%2F?connection_attempts=1&socket_timeout=1"
     settings.DRAMATIQ_BROKER_URL = url
+    settings.DRAMATIQ_BROKER_URLS = [url]
     monkeypatch.setattr(dramatiq, "get_broker", lambda: RabbitmqBroker(url=url, middleware=[]))
     message = why_not_started(queued_job(user, dispatched_at=timezone.now()))
     assert "the broker at 127.0.0.1:1 is unreachable" in message and "DRAMATIQ_BROKER_URL" in message

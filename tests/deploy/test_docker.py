@@ -72,3 +72,41 @@ def test_the_searxng_that_compose_runs_is_configured_to_answer_json():
     for service in ("web", "worker"):
         environment = compose["services"][service]["environment"]
         assert environment["SEARXNG_URL"] == "http://searxng:8080", service
+
+
+def test_the_cluster_profile_runs_three_rabbitmq_nodes_and_quorum_queues():
+    result = subprocess.run(
+        [
+            *compose_command(),
+            "-f",
+            "compose.yaml",
+            "-f",
+            "compose.cluster.yaml",
+            "--profile",
+            "cluster",
+            "config",
+        ],
+        cwd=DOCKER,
+        env={"PATH": "/usr/bin:/bin", **SECRETS, "RABBITMQ_ERLANG_COOKIE": "cookie"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    nodes = ["rabbitmq", "rabbitmq-2", "rabbitmq-3"]
+    assert set(nodes) <= services.keys()
+    conf = (DOCKER / "rabbitmq" / "cluster.conf").read_text()
+    for node in nodes:
+        assert services[node]["hostname"] == node and f"rabbit@{node}\n" in conf
+        assert services[node]["environment"]["RABBITMQ_ERLANG_COOKIE"] == "cookie"
+        assert any("/etc/rabbitmq/conf.d/" in volume for volume in services[node]["volumes"]), node
+    for name in ["web", "worker", "maintenance", "migrate"]:
+        environment = services[name]["environment"]
+        assert environment["DRAMATIQ_QUEUE_TYPE"] == "quorum", name
+        urls = environment["DRAMATIQ_BROKER_URL"].split(",")
+        assert [url.split("@")[1].split(":")[0] for url in urls] == nodes, name
+        assert {"rabbitmq-2", "rabbitmq-3"} <= services[name]["depends_on"].keys(), name
+    # Without the profile, the stack is the single-node one it always was.
+    single = yaml.safe_load(compose_config(SECRETS).stdout)["services"]
+    assert "rabbitmq-2" not in single and "DRAMATIQ_QUEUE_TYPE" not in single["worker"]["environment"]

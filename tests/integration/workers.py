@@ -28,8 +28,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils.module_loading import import_string
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
+from leadengine.jobs.broker import RabbitmqBroker
 from leadengine.settings import _amqp_url
 from tests.conftest import RABBITMQ_URL, need_services
 from tests.integration.sites import Site, Sites  # noqa: F401  re-exported for the trials
@@ -313,14 +313,20 @@ def _channel() -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
 
 
 @contextmanager
-def rabbitmq_sending() -> Iterator[dramatiq.Broker]:
-    """Send run_scrape_job's messages to RabbitMQ from this process, as the web does; restore after."""
+def rabbitmq_sending(urls: list[str] | None = None, queue_type: str = "classic") -> Iterator[dramatiq.Broker]:
+    """Send run_scrape_job's messages to RabbitMQ (RABBITMQ_URL, or the nodes of `urls`) from this
+    process, as the web does; restore after."""
     from leadengine.jobs import messaging
     from leadengine.jobs.tasks import run_scrape_job
 
     middleware = [import_string(path)() for path in settings.DRAMATIQ_MIDDLEWARE]
     # As settings.py builds it, with its bounded connect timeouts.
-    broker = RabbitmqBroker(url=_amqp_url(RABBITMQ_URL), confirm_delivery=True, middleware=middleware)
+    broker = RabbitmqBroker(
+        url=[_amqp_url(url) for url in urls or [RABBITMQ_URL]],
+        confirm_delivery=True,
+        queue_type=queue_type,
+        middleware=middleware,
+    )
     previous = run_scrape_job.broker
     dramatiq.set_broker(broker)
     run_scrape_job.broker = broker

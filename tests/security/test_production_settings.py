@@ -105,6 +105,10 @@ def test_config_summary_as_json_masks_too(settings):
         ("postgres://u:p%40ss@h:5432/d", "postgres://u:***@h:5432/d"),
         ("amqp://guest:guest@[::1]:5672/%2F", "amqp://guest:***@[::1]:5672/%2F"),
         (
+            "amqp://u:pw1@mq1:5672/%2F,amqp://u:pw2@mq2:5672/%2F",
+            "amqp://u:***@mq1:5672/%2F,amqp://u:***@mq2:5672/%2F",
+        ),
+        (
             "https://api.acme.example/search?q=x&api_key=abc123",
             "https://api.acme.example/search?q=x&api_key=***",
         ),

@@ -216,8 +216,8 @@ def why_not_started(job: ScrapeJob) -> str:
 
 
 def _why_broker(job: ScrapeJob) -> str:
-    broker = urlsplit(settings.DRAMATIQ_BROKER_URL)
-    where = f"{broker.hostname}:{broker.port or 5672}"
+    nodes = [urlsplit(url) for url in settings.DRAMATIQ_BROKER_URLS]
+    where = ", ".join(f"{node.hostname}:{node.port or 5672}" for node in nodes)
     queue = messaging.scrape_route(job.priority).queue
     try:
         depths = health.queue_depths(queue)
