@@ -8,6 +8,7 @@ import dramatiq
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from leadengine.jobs import messaging
 from leadengine.jobs.broker import RabbitmqBroker
 from leadengine.jobs.queue_move import busy_queues, move_queue
 
@@ -23,14 +24,14 @@ class Command(BaseCommand):
             "--queue",
             action="append",
             dest="queues",
-            help="a queue to move (repeatable); default: SCRAPE_QUEUE and EXPORT_QUEUE",
+            help="a queue to move (repeatable); default: the job queues of every priority and EXPORT_QUEUE",
         )
 
     def handle(self, *args, queues=None, **options):
         broker = dramatiq.get_broker()
         if not isinstance(broker, RabbitmqBroker):
             raise CommandError("move_queue needs RabbitMQ: set DRAMATIQ_BROKER_URL")
-        queues = queues or [settings.SCRAPE_QUEUE, settings.EXPORT_QUEUE]
+        queues = queues or [*dict.fromkeys(messaging.SCRAPE_QUEUES.values()), settings.EXPORT_QUEUE]
         busy = [name for queue in queues for name in busy_queues(broker, queue)]
         if busy:
             raise CommandError(f"workers still consume {', '.join(busy)}: stop them, then run this again")
