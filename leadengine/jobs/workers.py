@@ -9,9 +9,10 @@ they register in this process's memory instead, and no thread writes to the (SQL
 
 A worker's jobs die with it. Two signs tell that a worker is gone (`dead_workers`): its heartbeat row
 stopped (older than WORKER_DEAD_AFTER), or its presence on the broker vanished. The heartbeat thread
-holds an exclusive queue, `leadengine.worker.<worker id>`, on a RabbitMQ connection of its own; RabbitMQ
-deletes it the moment that connection closes, so a process killed or a machine lost shows within
-seconds, while its job's own heartbeat would still look fresh for JOB_STALE_AFTER.
+consumes a queue of its own, `leadengine.worker.<worker id>`, on a RabbitMQ connection of its own;
+RabbitMQ drops the consumer and deletes the queue the moment that connection closes, so a process
+killed or a machine lost shows within seconds, while its job's own heartbeat would still look fresh
+for JOB_STALE_AFTER.
 
 This module is the only writer of WorkerHeartbeat rows; `selectors.workers_seen` reads them. It
 reaches the model through the app registry, not an import: django_dramatiq builds this middleware
@@ -210,10 +211,14 @@ class Presence:
 
     def _open(self, parameters: list[pika.ConnectionParameters]) -> None:
         connection = pika.BlockingConnection(parameters)
-        # Exclusive queues are classic queues whatever the broker's default queue type is.
-        connection.channel().queue_declare(
-            self.queue, exclusive=True, auto_delete=True, arguments={"x-queue-type": "classic"}
+        channel = connection.channel()
+        # Not an exclusive queue: others could not look at it (RESOURCE_LOCKED). Its one consumer is
+        # this connection's; when the connection closes, the consumer goes and RabbitMQ deletes the
+        # queue (auto_delete; x-expires in case the consumer never started).
+        channel.queue_declare(
+            self.queue, auto_delete=True, arguments={"x-queue-type": "classic", "x-expires": 60_000}
         )
+        channel.basic_consume(self.queue, lambda *message: None, auto_ack=True, exclusive=True)
         self.connection = connection
 
     def close(self) -> None:
@@ -240,7 +245,8 @@ def gone_from_broker(workers: Iterable[str]) -> set[str]:
         channel = connection.channel()
         for worker in sorted(workers):
             try:
-                channel.queue_declare(presence_queue(worker), passive=True)
+                if not channel.queue_declare(presence_queue(worker), passive=True).method.consumer_count:
+                    gone.add(worker)  # its connection closed a moment ago: the queue goes next
             except pika.exceptions.ChannelClosedByBroker as exc:
                 if exc.reply_code != 404:
                     raise

@@ -199,8 +199,8 @@ class Processes:
     def worker(self, name: str, threads: int = 2, ready: bool = True, **env: str) -> Worker:
         return self._start(Worker(name, self.log_dir, threads=threads, **env), ready)
 
-    def maintenance(self, name: str = "maintenance", **env: str) -> Maintenance:
-        return self._start(Maintenance(name, self.log_dir, **env), True)
+    def maintenance(self, name: str = "maintenance", interval: float = 0.3, **env: str) -> Maintenance:
+        return self._start(Maintenance(name, self.log_dir, interval=interval, **env), True)
 
     def _start(self, process: Process, ready: bool):
         self.started.append(process.start())
