@@ -163,13 +163,13 @@ class Process:
 class Worker(Process):
     ready_line = "Worker process is ready for action"
 
-    def __init__(self, name: str, log_dir: Path, threads: int = 2, **env: str):
+    def __init__(self, name: str, log_dir: Path, threads: int = 2, processes: int = 1, **env: str):
         super().__init__(
             name,
             [
                 "rundramatiq",
                 "--processes",
-                "1",
+                str(processes),
                 "--threads",
                 str(threads),
                 "--queues",
@@ -196,8 +196,10 @@ class Processes:
         self.log_dir = log_dir
         self.started: list[Process] = []
 
-    def worker(self, name: str, threads: int = 2, ready: bool = True, **env: str) -> Worker:
-        return self._start(Worker(name, self.log_dir, threads=threads, **env), ready)
+    def worker(
+        self, name: str, threads: int = 2, ready: bool = True, processes: int = 1, **env: str
+    ) -> Worker:
+        return self._start(Worker(name, self.log_dir, threads=threads, processes=processes, **env), ready)
 
     def maintenance(self, name: str = "maintenance", interval: float = 0.3, **env: str) -> Maintenance:
         return self._start(Maintenance(name, self.log_dir, interval=interval, **env), True)
