@@ -15,6 +15,10 @@ import pytest
 RABBITMQ_URL = os.environ.pop("DRAMATIQ_BROKER_URL", "")
 os.environ["SCRAPE_QUEUE"] = f"test_scrape_jobs_{uuid.uuid4().hex[:8]}"
 REQUIRE_SERVICES = os.environ.get("LEADENGINE_REQUIRE_SERVICES") == "1"
+# A `replica` database alias on PostgreSQL, a mirror of the test database: the router's tests turn the
+# replica reads on (DATABASE_REPLICA_URL); every other test runs with them off (tests/conftest.py).
+if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
 
 
 def unavailable(message: str) -> NoReturn:

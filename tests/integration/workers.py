@@ -92,6 +92,7 @@ def process_env(name: str, **overrides: str) -> dict[str, str]:
         **overrides,
     }
     env.pop("LEADENGINE_REQUIRE_SERVICES", None)
+    env.pop("DATABASE_REPLICA_URL", None)  # the test run's replica alias names the non-test database
     return env
 
 
