@@ -33,8 +33,10 @@ from leadengine.jobs.models import (
     ScrapeJob,
 )
 
-# The housekeeping half (purges, people's deletes, bulk rows) is a module of its own, part of these services.
+# Which running jobs lost their worker: read by job_claim and requeue_stale.
 from leadengine.jobs.services import recovery
+
+# The housekeeping half (purges, people's deletes, bulk rows) is a module of its own, part of these services.
 from leadengine.jobs.services.housekeeping import (  # noqa: F401  re-exported: services.jobs_purge ...
     PurgeResult,
     jobs_bulk_create,
