@@ -133,7 +133,9 @@ class WorkerHeartbeatMiddleware(Middleware):
         )
         self._thread.start()
 
-    def before_worker_shutdown(self, broker, worker) -> None:
+    def after_worker_shutdown(self, broker, worker) -> None:
+        # After the worker threads ended, not before: while they save their batch and hand their jobs
+        # back, the worker must still look alive, or its jobs would be taken over under it.
         global _current_worker
         _current_worker = ""
         _local_workers.pop(self.worker_id, None)
@@ -201,7 +203,8 @@ class Presence:
             try:
                 if self.connection is None or not self.connection.is_open:
                     self._open(parameters)
-                self.connection.process_data_events(time_limit=min(left, 1.0))
+                # Short turns: a stopping worker waits for this thread.
+                self.connection.process_data_events(time_limit=min(left, 0.25))
             except Exception:
                 # The broker is away: try again within a second, so a restart hides the worker only briefly.
                 log.debug("worker presence lost", exc_info=True)
