@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 _local_workers: dict[str, tuple[list[str], object]] = {}
 
 
-# This process's worker id while its heartbeat thread runs: the claims of its jobs carry it.
+# This process's worker id once its presence is on the broker: the claims of its jobs carry it.
 _current_worker = ""
 
 PRESENCE_PREFIX = "leadengine.worker."
@@ -126,8 +126,6 @@ class WorkerHeartbeatMiddleware(Middleware):
         if not _use_database():
             _local_workers[self.worker_id] = (queues, timezone.now())
             return
-        global _current_worker
-        _current_worker = self.worker_id
         self._thread = threading.Thread(
             target=self._run, args=(self.worker_id, queues, self._stop), name="worker-heartbeat", daemon=True
         )
@@ -186,6 +184,7 @@ class Presence:
     """The worker's exclusive queue on a RabbitMQ connection of its own, there while the process is."""
 
     def __init__(self, worker: str) -> None:
+        self.worker = worker
         self.queue = presence_queue(worker)
         self.connection: pika.BlockingConnection | None = None
 
@@ -223,8 +222,15 @@ class Presence:
         )
         channel.basic_consume(self.queue, lambda *message: None, auto_ack=True, exclusive=True)
         self.connection = connection
+        # Only now do claims name this worker: a job claimed before its presence was up would look
+        # like a dead worker's (such a job waits for JOB_STALE_AFTER, as without liveness).
+        global _current_worker
+        _current_worker = self.worker
 
     def close(self) -> None:
+        global _current_worker
+        if _current_worker == self.worker:
+            _current_worker = ""  # while not present, claims do not name this worker
         connection, self.connection = self.connection, None
         if connection is not None and connection.is_open:
             try:
