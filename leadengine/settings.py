@@ -93,9 +93,35 @@ if DEBUG:
     DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'leadengine.sqlite3'}")
 else:
     DATABASE_URL = required("DATABASE_URL")
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+# A connection pooler between LeadEngine and PostgreSQL: "pgbouncer" (its transaction pooling mode, where
+# each transaction may run on another server connection) or empty for direct connections. It turns off
+# what would outlive a transaction on the server: server-side cursors (iterator() then fetches client-side)
+# and prepared statements (psycopg 3's prepare_threshold). LeadEngine keeps no other session state: no
+# advisory locks, SET, LISTEN or temporary tables.
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be pgbouncer or empty")
+# A read replica (streaming replication) for list pages of the admin and the API: leadengine/db_router.py.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+
+
+def _database(url: str) -> dict:
+    config = env.db_url_config(url)
+    config["CONN_MAX_AGE"] = CONN_MAX_AGE
+    config["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOLER and config["ENGINE"] == "django.db.backends.postgresql":
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    return config
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    # The test run reads its own test database through this alias, as production reads the replica.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["leadengine.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The embedded worker threads write while the web serves: WAL lets readers go on, IMMEDIATE
@@ -276,6 +302,11 @@ RAW_PAYLOAD_MAX_BYTES = env.int("RAW_PAYLOAD_MAX_BYTES", default=64 * 1024)
 # A worker process writes its heartbeat this often; /healthz wants one seen within WORKER_SEEN_WITHIN.
 WORKER_HEARTBEAT_INTERVAL = env.float("WORKER_HEARTBEAT_INTERVAL", default=15.0)
 WORKER_SEEN_WITHIN = env.float("WORKER_SEEN_WITHIN", default=60.0)
+# A worker is dead, and its running jobs are taken back at once, when its heartbeat row is silent for
+# WORKER_DEAD_AFTER seconds, or when its presence queue on RabbitMQ (gone with its connection) is still
+# missing WORKER_PRESENCE_GRACE seconds after it was first missed. See leadengine/jobs/workers.py.
+WORKER_DEAD_AFTER = env.float("WORKER_DEAD_AFTER", default=45.0)
+WORKER_PRESENCE_GRACE = env.float("WORKER_PRESENCE_GRACE", default=3.0)
 # /healthz fails without a recent worker heartbeat; embedded mode's workers run inside the web process.
 HEALTH_REQUIRE_WORKERS = env.bool("HEALTH_REQUIRE_WORKERS", default=not DEBUG)
 # CSV exports: written by an actor on EXPORT_QUEUE into EXPORTS_DIR, one file per export.

@@ -15,6 +15,24 @@ import pytest
 RABBITMQ_URL = os.environ.pop("DRAMATIQ_BROKER_URL", "")
 os.environ["SCRAPE_QUEUE"] = f"test_scrape_jobs_{uuid.uuid4().hex[:8]}"
 REQUIRE_SERVICES = os.environ.get("LEADENGINE_REQUIRE_SERVICES") == "1"
+# A `replica` database alias on PostgreSQL, a mirror of the test database: the router's tests turn the
+# replica reads on (DATABASE_REPLICA_URL); every other test runs with them off (tests/conftest.py).
+_REPLICA_FOR_TESTS = "DATABASE_REPLICA_URL" not in os.environ and os.environ.get(
+    "DATABASE_URL", ""
+).startswith(("postgres://", "postgresql://"))
+if _REPLICA_FOR_TESTS:
+    os.environ["DATABASE_REPLICA_URL"] = os.environ["DATABASE_URL"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Once the settings have made the alias, the variable goes: processes the tests start (workers,
+    benchmarks, servers) run on other databases and must not route reads to this one."""
+    if _REPLICA_FOR_TESTS:
+        from django.conf import settings
+
+        assert "replica" in settings.DATABASES
+        os.environ.pop("DATABASE_REPLICA_URL", None)
 
 
 def unavailable(message: str) -> NoReturn:

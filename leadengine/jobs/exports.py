@@ -15,7 +15,7 @@ import csv
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -24,7 +24,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone
 
@@ -123,6 +123,22 @@ def lead_queryset(
             raise InvalidExport(f"Invalid filters: {dict(filterset.errors)}")
         queryset = filterset.qs
     return queryset.order_by("scraped_at", "id")
+
+
+def in_chunks(leads: QuerySet[RawLead], size: int = 2000) -> Iterator[RawLead]:
+    """`lead_queryset`'s leads in its order (scraped_at, id), one query of `size` rows at a time.
+
+    Memory stays bounded without a server-side cursor, which a pooler in transaction mode cannot keep
+    between transactions (with DISABLE_SERVER_SIDE_CURSORS, iterator() would fetch every row at once).
+    """
+    after = Q()
+    while True:
+        rows = list(leads.filter(after)[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        last = rows[-1]
+        after = Q(scraped_at__gt=last.scraped_at) | Q(scraped_at=last.scraped_at, id__gt=last.id)
 
 
 def _lead_ids(ids) -> list[UUID]:
@@ -238,7 +254,7 @@ def export_run(export_id: UUID | str) -> LeadExport | None:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(partial_path, "w", encoding="utf-8", newline="") as out:
-            rows = write_csv(leads.iterator(chunk_size=2000), out, bom=export.bom, on_progress=progress)
+            rows = write_csv(in_chunks(leads), out, bom=export.bom, on_progress=progress)
         os.replace(partial_path, path)
     except Exception as exc:
         partial_path.unlink(missing_ok=True)

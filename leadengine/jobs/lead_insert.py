@@ -121,8 +121,10 @@ def _insert_unnest(job: ScrapeJob, rows: dict[str, Lead], now: datetime) -> set[
     import psycopg  # PostgreSQL only: SQLite installs need not load it
 
     connection.ensure_connection()
-    # Django's own cursors bind client-side (they quote every value into the SQL text).
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Django's own cursors bind client-side (they quote every value into the SQL text). Errors come out
+    # as Django's (OperationalError for a cut connection), as from its own cursors, so that the worker
+    # knows the connection is gone and opens a new one.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         for start in range(0, len(items), chunk):
             part = items[start : start + chunk]
             leads = [lead for _, lead in part]

@@ -95,6 +95,12 @@ class ScrapeJob(JobCriteria):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The worker process running the attempt (its heartbeat's worker id).",
+    )
     dispatched_at = models.DateTimeField(
         null=True, blank=True, help_text="When the broker confirmed the message."
     )

@@ -55,6 +55,24 @@ def test_it_is_a_valid_compose_file_with_the_whole_stack():
     assert web_env["DRAMATIQ_BROKER_URL"].startswith("amqp://")
 
 
+def test_the_app_reaches_postgresql_through_pgbouncer_in_transaction_pooling_mode():
+    result = compose_config(SECRETS)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    pgbouncer = services["pgbouncer"]
+    assert pgbouncer["environment"]["POOL_MODE"] == "transaction"
+    assert "@postgres:5432/" in pgbouncer["environment"]["DATABASE_URL"]
+    assert "healthcheck" in pgbouncer
+    for name in ["web", "worker", "maintenance"]:
+        environment = services[name]["environment"]
+        assert "@pgbouncer:5432/" in environment["DATABASE_URL"], name
+        assert environment["DATABASE_POOLER"] == "pgbouncer", name
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy", name
+    # Migrations go straight to PostgreSQL.
+    assert "@postgres:5432/" in services["migrate"]["environment"]["DATABASE_URL"]
+    assert services["migrate"]["environment"]["DATABASE_POOLER"] == ""
+
+
 def test_it_refuses_to_start_without_its_secrets():
     result = compose_config({})
     assert result.returncode != 0

@@ -92,6 +92,7 @@ def process_env(name: str, **overrides: str) -> dict[str, str]:
         **overrides,
     }
     env.pop("LEADENGINE_REQUIRE_SERVICES", None)
+    env.pop("DATABASE_REPLICA_URL", None)  # the test run's replica alias names the non-test database
     return env
 
 
@@ -164,14 +165,20 @@ class Worker(Process):
     ready_line = "Worker process is ready for action"
 
     def __init__(
-        self, name: str, log_dir: Path, threads: int = 2, queues: list[str] | None = None, **env: str
+        self,
+        name: str,
+        log_dir: Path,
+        threads: int = 2,
+        processes: int = 1,
+        queues: list[str] | None = None,
+        **env: str,
     ):
         super().__init__(
             name,
             [
                 "rundramatiq",
                 "--processes",
-                "1",
+                str(processes),
                 "--threads",
                 str(threads),
                 "--queues",
@@ -199,13 +206,20 @@ class Processes:
         self.started: list[Process] = []
 
     def worker(
-        self, name: str, threads: int = 2, ready: bool = True, queues: list[str] | None = None, **env: str
+        self,
+        name: str,
+        threads: int = 2,
+        ready: bool = True,
+        processes: int = 1,
+        queues: list[str] | None = None,
+        **env: str,
     ) -> Worker:
         """A rundramatiq process reading `queues` (this run's normal-priority queue unless given)."""
-        return self._start(Worker(name, self.log_dir, threads=threads, queues=queues, **env), ready)
+        worker = Worker(name, self.log_dir, threads=threads, processes=processes, queues=queues, **env)
+        return self._start(worker, ready)
 
-    def maintenance(self, name: str = "maintenance", **env: str) -> Maintenance:
-        return self._start(Maintenance(name, self.log_dir, **env), True)
+    def maintenance(self, name: str = "maintenance", interval: float = 0.3, **env: str) -> Maintenance:
+        return self._start(Maintenance(name, self.log_dir, interval=interval, **env), True)
 
     def _start(self, process: Process, ready: bool):
         self.started.append(process.start())

@@ -192,3 +192,16 @@ def test_people_fill_a_column_group_of_three(user):
     assert list(first)[-12:] == [
         f"people_{i}_{f}" for i in (1, 2, 3) for f in ("name", "role", "email", "linkedin")
     ]
+
+
+def test_leads_are_read_in_chunks_in_order_without_a_server_side_cursor(user):
+    from django.utils import timezone
+
+    job = make_job(user)
+    same_time = timezone.now()
+    # Several leads share a scraped_at: the chunks page on (scraped_at, id), so none is skipped or repeated.
+    for n in range(7):
+        make_lead(job, n, scraped_at=same_time if n < 5 else timezone.now())
+    leads = exports.lead_queryset(owner_id=user.pk)
+    assert [lead.id for lead in exports.in_chunks(leads, size=2)] == list(leads.values_list("id", flat=True))
+    assert len(list(exports.in_chunks(leads, size=2))) == 7

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
+from leadengine.db_router import replica_reads
 from scraping.sources import source_names
 
 REFRESH_SECONDS = 3
@@ -43,6 +44,19 @@ class OwnedAdmin:
     `get_queryset`, which this narrows to the signed-in user's rows; another owner's page is a 404,
     never a redirect that says it exists. Superusers see every row, with an owner column and filter.
     """
+
+    # Whether the change list may be read from the replica (leadengine/db_router.py).
+    replica_list = False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list shown after the person's own change (it carries that change's message) reads the
+        # primary, so the change is on it; so do POSTs (actions).
+        if not self.replica_list or request.method != "GET" or len(messages.get_messages(request)):
+            return super().changelist_view(request, extra_context)
+        with replica_reads():
+            response = super().changelist_view(request, extra_context)
+            # Rendered here: a TemplateResponse's querysets run when it renders.
+            return response.render() if hasattr(response, "render") else response
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)

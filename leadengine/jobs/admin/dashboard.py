@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from leadengine.db_router import replica_reads
 from leadengine.jobs import deadletters, selectors
 from leadengine.jobs.models import JobStatus, ScrapeJob
 from leadengine.jobs.outcomes import source_stats
@@ -196,6 +197,11 @@ def dashboard_view(request: HttpRequest, site: AdminSite) -> HttpResponse:
         "title": "LeadEngine operations",
         # The cards need the page's width at 1280 px: no app sidebar here, as on the job list.
         "is_nav_sidebar_enabled": False,
-        **dashboard_context(request),
     }
+    if len(messages.get_messages(request)):  # after a dead-letter action: its result, from the primary
+        context.update(dashboard_context(request))
+    else:
+        # Counts and charts a moment behind are fine: the replica may serve them.
+        with replica_reads():
+            context.update(dashboard_context(request))
     return TemplateResponse(request, "admin/jobs/dashboard.html", context)

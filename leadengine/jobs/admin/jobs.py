@@ -81,6 +81,7 @@ class SourceTypeFilter(RegisteredSourceFilter):
 
 @admin.register(ScrapeJob)
 class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
+    replica_list = True  # the list may come from the read replica
     list_display = [
         "short_id",
         "status_badge",

@@ -70,6 +70,7 @@ def enrich_leads(model_admin, request, queryset: QuerySet):
 
 @admin.register(RawLead)
 class RawLeadAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
+    replica_list = True  # the list may come from the read replica
     list_display = [
         "company_name",
         "website",

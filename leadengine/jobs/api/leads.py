@@ -9,6 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
+from leadengine.db_router import replica_reads
 from leadengine.jobs import enrichment, selectors, services
 from leadengine.jobs.api.errors import Conflict
 from leadengine.jobs.filters import RawLeadFilter
@@ -26,6 +27,11 @@ class RawLeadViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return RawLead.objects.filter(owner=self.request.user).order_by("-scraped_at", "id")
+
+    def list(self, request, *args, **kwargs):
+        # Workers write leads, the caller does not: a page a moment behind may come from the replica.
+        with replica_reads():
+            return super().list(request, *args, **kwargs)
 
 
 class EnrichLeadsSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from leadengine.jobs import attempts, enrichment, lead_insert, messaging
+from leadengine.jobs import attempts, enrichment, lead_insert, messaging, workers
 from leadengine.jobs.models import (
     ACTIVE_STATUSES,
     AttemptOutcome,
@@ -32,8 +32,9 @@ from leadengine.jobs.models import (
     ScrapeJob,
 )
 
-# The housekeeping half (purges, people's deletes, bulk rows) is a module of its own, part of these services.
-from leadengine.jobs.services import job_sql
+# job_sql: a create in one round trip; recovery: which running jobs lost their worker (read by job_claim
+# and requeue_stale); housekeeping: purges, people's deletes, bulk rows, part of these services.
+from leadengine.jobs.services import job_sql, recovery
 from leadengine.jobs.services.housekeeping import (  # noqa: F401  re-exported: services.jobs_purge ...
     PurgeResult,
     jobs_bulk_create,
@@ -140,9 +141,21 @@ def job_claim(job_id: UUID | str) -> ScrapeJob | None:
     claimable = Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]) | Q(
         status=JobStatus.RUNNING, heartbeat_at__lt=stale, attempts__lt=max_attempts()
     )
+    job = _claim(ScrapeJob.objects.filter(claimable, id=job_id), job_id, now)
+    if job is None and (holder := recovery.dead_holder(job_id)):
+        # Running, but on a worker that died: its message came back when its connection closed.
+        orphaned = ScrapeJob.objects.filter(
+            id=job_id, status=JobStatus.RUNNING, claimed_by=holder, attempts__lt=max_attempts()
+        )
+        job = _claim(orphaned, job_id, timezone.now())
+    return job
+
+
+def _claim(claimable: QuerySet[ScrapeJob], job_id: UUID | str, now: datetime) -> ScrapeJob | None:
     with transaction.atomic():
-        claimed = ScrapeJob.objects.filter(claimable, id=job_id).update(
+        claimed = claimable.update(
             status=JobStatus.RUNNING,
+            claimed_by=workers.current_worker_id(),
             started_at=now,
             heartbeat_at=now,
             completed_at=None,
@@ -394,6 +407,8 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
     Rows are locked with SKIP LOCKED and sent before the lock is released, so several maintenance
     processes running at once never send the same job twice.
     """
+    # Outside the transaction: asking whether a worker is gone may take a few seconds.
+    dead_workers = recovery.dead_claimers()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.JOB_STALE_AFTER)
     undispatched = now - timedelta(seconds=settings.JOB_REDISPATCH_AFTER)
@@ -401,7 +416,7 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
     with transaction.atomic():
         dead = list(
             ScrapeJob.objects.select_for_update(skip_locked=True)
-            .filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
+            .filter(Q(heartbeat_at__lt=stale) | Q(claimed_by__in=dead_workers), status=JobStatus.RUNNING)
             .values_list("id", "attempts", "priority")[:limit]
         )
         for job_id, tries, priority in dead:
@@ -410,7 +425,7 @@ def requeue_stale(*, limit: int = 500) -> RequeueResult:
                 failed += job_fail(job_id, error=message)
                 continue
             ScrapeJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
-                status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None
+                status=JobStatus.QUEUED, heartbeat_at=None, dispatched_at=None, claimed_by=""
             )
             attempts.end(job_id, AttemptOutcome.INTERRUPTED, error=attempts.WORKER_GONE)
             requeued += job_dispatch(job_id, priority)

@@ -50,7 +50,7 @@ class Command(BaseCommand):
 
     def _write(self, leads, out, bom, bar):
         return exports.write_csv(
-            leads.iterator(chunk_size=2000), out, bom=bom, on_progress=bar.update if bar else None, every=500
+            exports.in_chunks(leads), out, bom=bom, on_progress=bar.update if bar else None, every=500
         )
 
 
