@@ -4,17 +4,19 @@ Kept apart from the views because DRF imports these classes while its own views 
 - A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 with a JSON error (Django alone answers an
   HTML 400 page), too many form fields a JSON 400.
 - JSON nested deeper than Python's recursion limit is a 400 parse error, not a RecursionError (500).
-- `limit` is capped and `offset` bounded, so a huge number never reaches the database as an overflow.
+- `limit` is capped at MAX_PAGE_LIMIT. `offset` goes at most MAX_OFFSET rows deep (a deeper OFFSET
+  reads and throws away every row before it: half a second at a million leads); past it the answer is
+  a 400 that names `cursor`, the keyset pages that cost the same at any depth.
 """
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import parsers, status
-from rest_framework.exceptions import APIException, ParseError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
 MAX_PAGE_LIMIT = 500
-MAX_OFFSET = 10**9
+MAX_OFFSET = 10_000
 
 
 class PayloadTooLarge(APIException):
@@ -30,11 +32,56 @@ class BoundedJSONParser(parsers.JSONParser):
             raise ParseError("JSON parse error - nested too deeply.") from None
 
 
+class KeysetPagination(CursorPagination):
+    """Pages after the position of the previous page's last row, in the view's own order (the first
+    field of its `order_by`, which an index serves): the same cost at any depth, no count."""
+
+    page_size_query_param = "limit"
+    max_page_size = MAX_PAGE_LIMIT
+
+    def get_ordering(self, request, queryset, view):
+        return tuple(queryset.query.order_by) or ("-pk",)
+
+
 class BoundedPagination(LimitOffsetPagination):
+    """`limit`/`offset` pages with a count, up to MAX_OFFSET rows deep; with `cursor` (empty for the
+    first page, then the `next` link), keyset pages to any depth."""
+
     max_limit = MAX_PAGE_LIMIT
+    max_offset = MAX_OFFSET
+    keyset: KeysetPagination | None = None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if KeysetPagination.cursor_query_param in request.query_params:
+            self.keyset = KeysetPagination()
+            return self.keyset.paginate_queryset(queryset, request, view)
+        # Refused before the count: a deep offset costs nothing.
+        self.get_offset(request)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_offset(self, request):
-        return min(super().get_offset(request), MAX_OFFSET)
+        offset = super().get_offset(request)
+        if offset > self.max_offset:
+            raise ValidationError(
+                {
+                    self.offset_query_param: [
+                        f"At most {self.max_offset}: for deeper pages use `cursor` (empty for the first "
+                        "page, then follow `next`), or narrow the list with its filters."
+                    ]
+                }
+            )
+        return offset
+
+    def get_paginated_response(self, data):
+        if self.keyset is not None:
+            return self.keyset.get_paginated_response(data)
+        return super().get_paginated_response(data)
+
+    def get_schema_operation_parameters(self, view):
+        keyset = KeysetPagination().get_schema_operation_parameters(view)
+        name = KeysetPagination.cursor_query_param
+        cursor = [parameter for parameter in keyset if parameter["name"] == name]
+        return [*super().get_schema_operation_parameters(view), *cursor]
 
 
 def exception_handler(exc, context):

@@ -22,6 +22,7 @@ from leadengine.jobs.admin.base import (
     selected_by_owner,
 )
 from leadengine.jobs.admin.exports import export_leads_csv
+from leadengine.jobs.admin.paging import CappedCountPaginator
 from leadengine.jobs.models import RawLead
 
 
@@ -86,6 +87,7 @@ class RawLeadAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["job", "owner"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
     actions = [export_leads_csv, enrich_leads]
     readonly_fields = [
         "id",
