@@ -4,16 +4,21 @@ Kept apart from the views because DRF imports these classes while its own views 
 - A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 with a JSON error (Django alone answers an
   HTML 400 page), too many form fields a JSON 400.
 - JSON nested deeper than Python's recursion limit is a 400 parse error, not a RecursionError (500).
-- `limit` is capped at MAX_PAGE_LIMIT. `offset` goes at most MAX_OFFSET rows deep (a deeper OFFSET
-  reads and throws away every row before it: half a second at a million leads); past it the answer is
-  a 400 that names `cursor`, the keyset pages that cost the same at any depth.
+- `limit` is capped at MAX_PAGE_LIMIT. `count` is exact up to COUNT_CAP rows; past it, the planner's
+  estimate, and `count_estimated` says so (a COUNT of a million leads reads them all). `offset`
+  goes at most MAX_OFFSET rows deep (a deeper OFFSET reads and throws away every row before it: half
+  a second at a million leads); past it the answer is a 400 that names `cursor`, the keyset pages
+  that cost the same at any depth.
 """
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db.models import QuerySet
 from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
+
+from leadengine.counting import COUNT_CAP, capped_count
 
 MAX_PAGE_LIMIT = 500
 MAX_OFFSET = 10_000
@@ -38,6 +43,9 @@ class KeysetPagination(CursorPagination):
 
     page_size_query_param = "limit"
     max_page_size = MAX_PAGE_LIMIT
+    # Rows that share the position of a page's last row are skipped by count: a batch of leads shares
+    # one scraped_at.
+    offset_cutoff = MAX_OFFSET
 
     def get_ordering(self, request, queryset, view):
         return tuple(queryset.query.order_by) or ("-pk",)
@@ -72,10 +80,27 @@ class BoundedPagination(LimitOffsetPagination):
             )
         return offset
 
+    def get_count(self, queryset):
+        self.count_estimated = False
+        if not isinstance(queryset, QuerySet):
+            return len(queryset)
+        count, self.count_estimated = capped_count(queryset)
+        return count
+
     def get_paginated_response(self, data):
         if self.keyset is not None:
             return self.keyset.get_paginated_response(data)
-        return super().get_paginated_response(data)
+        response = super().get_paginated_response(data)
+        response.data["count_estimated"] = self.count_estimated
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_estimated"] = {
+            "type": "boolean",
+            "description": f"true when `count` is the planner's estimate (more than {COUNT_CAP} rows)",
+        }
+        return schema
 
     def get_schema_operation_parameters(self, view):
         keyset = KeysetPagination().get_schema_operation_parameters(view)

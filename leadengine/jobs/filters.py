@@ -9,7 +9,9 @@ from scraping.sources import source_names
 
 
 class ScrapeJobFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    # A column of the job itself cannot repeat a row: no DISTINCT (django-filter's default), which
+    # sorted every matching job by all its columns.
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices, distinct=False)
     source_type = django_filters.ChoiceFilter(
         choices=[(name, name) for name in source_names()], method="filter_source_type"
     )

@@ -132,3 +132,19 @@ def test_admin_job_list_estimates_past_the_cap(root, user, small_cap):
     page = root.get(reverse("admin:jobs_scrapejob_changelist"))
     assert page.status_code == 200 and page.context["cl"].paginator.estimated
     assert "about" in page.content.decode()
+
+
+def test_the_job_list_date_hierarchy_offers_the_periods_between_the_first_and_last_job(root, user):
+    now = timezone.now()
+    for days in (0, 400, 800):
+        job = ScrapeJob.objects.create(owner=user, source_types=["google"], industry="SaaS")
+        ScrapeJob.objects.filter(pk=job.pk).update(created_at=now - timedelta(days=days))
+    url = reverse("admin:jobs_scrapejob_changelist")
+    page = root.get(url).content.decode()
+    years = range((now - timedelta(days=800)).year, now.year + 1)
+    for year in years:
+        assert f"created_at__year={year}" in page
+    one_year = root.get(url, {"created_at__year": now.year, "created_at__month": now.month})
+    assert one_year.status_code == 200 and f"created_at__day={timezone.localtime(now).day}" in (
+        one_year.content.decode()
+    )
