@@ -148,3 +148,19 @@ def test_the_job_list_date_hierarchy_offers_the_periods_between_the_first_and_la
     assert one_year.status_code == 200 and f"created_at__day={timezone.localtime(now).day}" in (
         one_year.content.decode()
     )
+
+
+def test_a_search_that_fits_one_page_reads_the_leads_once(root, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_leads(user, 30)
+    url = reverse("admin:jobs_rawlead_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        page = root.get(url, {"q": "Company 2"})
+    searches = [q["sql"] for q in queries if "LIKE" in q["sql"] and "jobs_rawlead" in q["sql"]]
+    assert len(searches) == 1, searches
+    shown = {row.company_name for row in page.context["cl"].result_list}
+    # Two words: "Company" and "2" (in 2, 12 and 20-29).
+    assert shown == {f"Company {n}" for n in range(30) if "2" in str(n)}
+    assert page.context["cl"].result_count == 12 and "12 raw leads" in page.content.decode()

@@ -47,9 +47,6 @@ class OwnedAdmin:
     never a redirect that says it exists. Superusers see every row, with an owner column and filter.
     """
 
-    # Large lists: 50 rows a page (rendering a row costs more than reading it).
-    list_per_page = 50
-
     def action_checkbox(self, obj):
         # Django's renders a CheckboxInput through the form template engine for every row, a third of
         # a change list's rendering; this is the same HTML.

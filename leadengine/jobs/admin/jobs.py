@@ -32,7 +32,7 @@ from leadengine.jobs.admin.dashboard import dashboard_view
 from leadengine.jobs.admin.exports import export_jobs_csv
 from leadengine.jobs.admin.job_form import JobCriteriaForm, initial_from
 from leadengine.jobs.admin.leads import enrich_jobs
-from leadengine.jobs.admin.paging import CappedCountPaginator
+from leadengine.jobs.admin.paging import LargeListAdmin
 from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
 
 JOB_REFRESH = refreshing(ACTIVE_STATUSES)
@@ -81,7 +81,7 @@ class SourceTypeFilter(RegisteredSourceFilter):
 
 
 @admin.register(ScrapeJob)
-class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
+class ScrapeJobAdmin(OwnedAdmin, LargeListAdmin, DeletesThroughWriter, admin.ModelAdmin):
     list_display = [
         "short_id",
         "status_badge",
@@ -100,8 +100,6 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     search_fields = ["=id", "search_query", "industry", "geography", "urls", "error"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    show_full_result_count = False
-    paginator = CappedCountPaginator
     actions = ["retry_jobs", "cancel_jobs", export_jobs_csv, enrich_jobs]
     change_list_template = "admin/jobs/scrapejob/console_change_list.html"
     # Reloads itself while the job is queued or running.
