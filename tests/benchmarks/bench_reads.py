@@ -152,13 +152,17 @@ def queries_at(client, url: str, kind: str, size: int) -> int:
 
     from leadengine.jobs.models import RawLead, ScrapeJob
 
+    model_admin = admin.site._registry[ScrapeJob if kind == "admin_jobs" else RawLead]
+    per_page = model_admin.list_per_page
     if kind == "api":
         url += ("&" if "?" in url else "?") + f"limit={size}"
     else:
-        model_admin = admin.site._registry[ScrapeJob if kind == "admin_jobs" else RawLead]
         model_admin.list_per_page = size
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+    finally:
+        model_admin.list_per_page = per_page
     return len(queries)
 
 
