@@ -64,8 +64,18 @@ class BoundedPagination(LimitOffsetPagination):
             self.keyset = KeysetPagination()
             return self.keyset.paginate_queryset(queryset, request, view)
         # Refused before the count: a deep offset costs nothing.
-        self.get_offset(request)
-        return super().paginate_queryset(queryset, request, view)
+        offset = self.get_offset(request)
+        limit = self.get_limit(request)
+        if offset or limit is None or not isinstance(queryset, QuerySet):
+            return super().paginate_queryset(queryset, request, view)
+        # The first page: when every row fits on it, the rows read are the count (a search or a
+        # narrow filter would otherwise run twice, once to count).
+        rows = list(queryset[: limit + 1])
+        if len(rows) > limit:
+            return super().paginate_queryset(queryset, request, view)
+        self.request, self.limit, self.offset = request, limit, 0
+        self.count, self.count_estimated = len(rows), False
+        return rows
 
     def get_offset(self, request):
         offset = super().get_offset(request)

@@ -164,3 +164,17 @@ def test_a_search_that_fits_one_page_reads_the_leads_once(root, user):
     # Two words: "Company" and "2" (in 2, 12 and 20-29).
     assert shown == {f"Company {n}" for n in range(30) if "2" in str(n)}
     assert page.context["cl"].result_count == 12 and "12 raw leads" in page.content.decode()
+
+
+def test_an_api_first_page_that_holds_every_row_is_read_once(api, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_leads(user, 12)
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(LEADS, {"search": "Company 1", "limit": 10}).json()
+    reads = [q["sql"] for q in queries if "jobs_rawlead" in q["sql"]]
+    assert len(reads) == 1, reads
+    assert body["count"] == 3 and len(body["results"]) == 3 and body["next"] is None
+    full = api.get(LEADS, {"limit": 10}).json()
+    assert full["count"] == 12 and len(full["results"]) == 10 and "offset=10" in full["next"]
