@@ -68,14 +68,17 @@ class BoundedPagination(LimitOffsetPagination):
         limit = self.get_limit(request)
         if offset or limit is None or not isinstance(queryset, QuerySet):
             return super().paginate_queryset(queryset, request, view)
-        # The first page: when every row fits on it, the rows read are the count (a search or a
-        # narrow filter would otherwise run twice, once to count).
+        # The first page is read first (one row more than asked): when every row fits on it, the
+        # rows read are the count (a search or a narrow filter would otherwise run twice).
         rows = list(queryset[: limit + 1])
-        if len(rows) > limit:
-            return super().paginate_queryset(queryset, request, view)
         self.request, self.limit, self.offset = request, limit, 0
-        self.count, self.count_estimated = len(rows), False
-        return rows
+        if len(rows) <= limit:
+            self.count, self.count_estimated = len(rows), False
+            return rows
+        self.count = self.get_count(queryset)
+        if self.template is not None:
+            self.display_page_controls = True
+        return rows[:limit]
 
     def get_offset(self, request):
         offset = super().get_offset(request)

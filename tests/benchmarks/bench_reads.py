@@ -11,7 +11,8 @@ default, under each filter, searched, and their last page; a job's admin page; t
 page, filtered, at the deepest `offset` allowed (api_limits.MAX_OFFSET) and with `cursor` 50% and
 100% deep; and an offset past the cap, which must be a 400 naming `cursor`. Every list is also
 requested at two page sizes (admin list_per_page 20 and 100, API limit 10 and 100): the query count
-must not grow with the page size (no N+1).
+must not grow with the page size (no N+1). The CPU time of a page in this process is printed beside
+its wall time: on a loaded machine the difference is mostly the wait for a core.
 
 Target: p95 < 150 ms for every page. Unlike the other benchmarks this budget is an absolute figure on
 this machine, not a ratio to a baseline of the same run: read it beside the load it prints.
@@ -250,7 +251,8 @@ def run(args, url: str, generate: bool) -> None:
         "targets_met": {
             "offset past the cap: a 400 naming cursor": past_cap["clear_400"],
             "p95 < 150 ms everywhere": all(row["under_150ms"] for row in rows),
-            "no N+1": all(row["queries_small"] == row["queries_large"] for row in rows),
+            # A search that fits on the larger page is read once, so the larger page may need fewer.
+            "no N+1": all(row["queries_large"] <= row["queries_small"] for row in rows),
         },
     }
     harness.report("reads", rows, summary)
