@@ -109,6 +109,9 @@ class BoundedPagination(LimitOffsetPagination):
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)
+        # Cursor pages have no count.
+        schema["required"] = ["results"]
+        schema["properties"]["count"]["description"] = "absent from `cursor` pages"
         schema["properties"]["count_estimated"] = {
             "type": "boolean",
             "description": f"true when `count` is the planner's estimate (more than {COUNT_CAP} rows)",
