@@ -33,7 +33,9 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ScrapeJobFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    # A column of the job itself cannot repeat a row: no DISTINCT (django-filter's default), which
+    # sorted every matching job by all its columns.
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices, distinct=False)
     priority = django_filters.ChoiceFilter(choices=JobPriority.choices)
     source_type = django_filters.ChoiceFilter(
         choices=[(name, name) for name in source_names()], method="filter_source_type"

@@ -32,6 +32,7 @@ from leadengine.jobs.admin.dashboard import dashboard_view
 from leadengine.jobs.admin.exports import export_jobs_csv
 from leadengine.jobs.admin.job_form import JobCriteriaForm, initial_from
 from leadengine.jobs.admin.leads import enrich_jobs
+from leadengine.jobs.admin.paging import LargeListAdmin
 from leadengine.jobs.models import ACTIVE_STATUSES, JobStatus, ScrapeJob
 
 JOB_REFRESH = refreshing(ACTIVE_STATUSES)
@@ -80,7 +81,7 @@ class SourceTypeFilter(RegisteredSourceFilter):
 
 
 @admin.register(ScrapeJob)
-class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
+class ScrapeJobAdmin(OwnedAdmin, LargeListAdmin, DeletesThroughWriter, admin.ModelAdmin):
     replica_list = True  # the list may come from the read replica
     list_display = [
         "short_id",
@@ -100,7 +101,6 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     search_fields = ["=id", "search_query", "industry", "geography", "urls", "error"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    show_full_result_count = False
     actions = ["retry_jobs", "cancel_jobs", export_jobs_csv, enrich_jobs]
     change_list_template = "admin/jobs/scrapejob/console_change_list.html"
     # Reloads itself while the job is queued or running.
@@ -296,8 +296,18 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
 
     # The list's live rows: the visible active jobs, polled by jobs/admin/job_console.js.
 
+    def status_counts(self, request) -> dict[str, int]:
+        # Every open list polls, and each page load shows them: the counts (a GROUP BY over all the
+        # jobs in view) are shared for a few seconds per scope; the rows are always read fresh.
+        scope = "all" if request.user.is_superuser else request.user.pk
+        return cache.get_or_set(
+            f"leadengine:admin-job-counts:{scope}",
+            lambda: show.status_counts(self.get_queryset(request)),
+            LIVE_COUNTS_SECONDS,
+        )
+
     def changelist_view(self, request, extra_context=None):
-        counts = show.status_counts(self.get_queryset(request))
+        counts = self.status_counts(request)
         extra = {
             **(extra_context or {}),
             "status_counts": list(counts.items()),
@@ -319,15 +329,8 @@ class ScrapeJobAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
             except ValueError:
                 continue
         rows = self.get_queryset(request).filter(id__in=ids) if ids else []
-        # Every open list polls: the counts (a GROUP BY over all the jobs in view) are shared for a
-        # few seconds per scope, the rows (primary-key lookups) are read fresh.
-        scope = "all" if request.user.is_superuser else request.user.pk
-        counts = cache.get_or_set(
-            f"leadengine:admin-job-counts:{scope}",
-            lambda: show.status_counts(self.get_queryset(request)),
-            LIVE_COUNTS_SECONDS,
-        )
-        return JsonResponse({"jobs": [show.live_row(job) for job in rows], "counts": counts})
+        live = [show.live_row(job) for job in rows]
+        return JsonResponse({"jobs": live, "counts": self.status_counts(request)})
 
     # Columns and fields.
 

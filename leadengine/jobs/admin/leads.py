@@ -22,6 +22,7 @@ from leadengine.jobs.admin.base import (
     selected_by_owner,
 )
 from leadengine.jobs.admin.exports import export_leads_csv
+from leadengine.jobs.admin.paging import LargeListAdmin
 from leadengine.jobs.models import RawLead
 
 
@@ -69,7 +70,7 @@ def enrich_leads(model_admin, request, queryset: QuerySet):
 
 
 @admin.register(RawLead)
-class RawLeadAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
+class RawLeadAdmin(OwnedAdmin, LargeListAdmin, DeletesThroughWriter, admin.ModelAdmin):
     replica_list = True  # the list may come from the read replica
     list_display = [
         "company_name",
@@ -86,7 +87,6 @@ class RawLeadAdmin(OwnedAdmin, DeletesThroughWriter, admin.ModelAdmin):
     search_fields = ["company_name", "website", "email", "=data_hash"]
     list_select_related = ["owner"]
     raw_id_fields = ["job", "owner"]
-    show_full_result_count = False
     actions = [export_leads_csv, enrich_leads]
     readonly_fields = [
         "id",

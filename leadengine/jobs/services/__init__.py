@@ -195,14 +195,8 @@ def job_save_leads(job: ScrapeJob, leads: list[Lead]) -> SaveResult:
         rows.setdefault(identity(lead), lead)
     now = timezone.now()
     with transaction.atomic():
-        inserted = lead_insert.insert_leads(job, rows, now) if rows else set()
-        conflicts = rows.keys() - inserted
         # A conflict with a lead of this same job is an interrupted attempt's work, not a duplicate.
-        own = (
-            RawLead.objects.filter(owner_id=job.owner_id, job=job, data_hash__in=conflicts).count()
-            if conflicts
-            else 0
-        )
+        inserted, own = lead_insert.save_leads(job, rows, now) if rows else (set(), 0)
         duplicates = len(leads) - len(inserted) - own
         updated = _this_attempt(job).update(
             total_found=F("total_found") + len(leads),
