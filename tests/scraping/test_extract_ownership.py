@@ -1,0 +1,141 @@
+"""Whose is it: other organisations' numbers and addresses on the site, agency credits, mailbox
+patterns, and the site's brand against its legal or branch names. One behaviour a test, on small pages."""
+
+from __future__ import annotations
+
+from tests.scraping.test_extract import lead_of
+
+
+def test_numbers_printed_after_another_organisations_name_are_theirs():
+    lead = lead_of(
+        "<p>Acme Analytics Pty Ltd, tel. (02) 9000 1234</p>",
+        "<p>Nearest hotel: Hotel Harbour View (TEL 02 9000 5678)</p>"
+        "<p>Our supplier: Timber Wholesalers Pty Ltd, tel. 02 9000 4321</p>"
+        "<p>Service helpline (Mon-Sat, 9:30 am - 6:30 pm): 1800 233 458 (toll free)</p>",
+    )
+    assert lead.phones == ["+61290001234", "+611800233458"]
+
+
+def test_a_tel_link_beside_another_organisations_address_is_theirs():
+    lead = lead_of(
+        '<p>Call us: <a href="tel:0290001234">02 9000 1234</a></p>',
+        '<p>Recruiting partner: Talent Co, jobs@talentco.example.org, <a href="tel:0290005555">call</a>.</p>',
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_code_samples_hold_no_contacts():
+    lead = lead_of(
+        "<p>Email: info@acme-analytics.com.au</p>"
+        """<pre><code>curl -d '{"email":"jane.smith@acme-analytics.com.au",
+        "mobile":"+61 412 555 014"}'</code></pre>"""
+    )
+    assert (lead.emails, lead.phones) == (["info@acme-analytics.com.au"], [])
+
+
+def test_an_address_glued_to_the_next_word_is_cut_at_its_domain():
+    lead = lead_of(
+        '<p>Amir Levi <a href="mailto:amir@acme-analytics.com.au">amir@acme-analytics.com.au</a>in</p>'
+    )
+    assert lead.emails == ["amir@acme-analytics.com.au"]
+
+
+def test_a_table_row_of_another_organisation_keeps_its_number():
+    lead = lead_of(
+        "<p>Tel: (02) 9000 1234</p><table><tr><td>Germany</td><td>Optik Vertrieb, Stuttgart</td>"
+        "<td>+49-711-2204-550</td><td>info@optik-vertrieb.example.org</td></tr></table>"
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_a_mailbox_pattern_is_not_an_address():
+    lead = lead_of("<p>info@acme-analytics.com.au · staff: etunimi.sukunimi@acme-analytics.com.au</p>")
+    assert lead.emails == ["info@acme-analytics.com.au"]
+
+
+def test_a_shorter_form_of_the_sites_domain_is_its_mail_and_profile_name():
+    site = "https://www.harbourside-engineering.co.nz/"
+    lead = lead_of(
+        """<p>Email: info @ harboursideeng . co . nz</p><footer>
+        <a href="https://www.facebook.com/harboursideeng">Facebook</a>
+        Site by Kiwi Web Co - <a href="https://www.facebook.com/kiwiwebco">on Facebook</a></footer>""",
+        """<h1>About</h1><p>Hoses come from Otago Hose (sales@otagohose.co.nz, (03) 455 8023) - please
+        contact them directly for counter sales.</p>""",
+        geography="Dunedin, New Zealand",
+        site=site,
+        pages=("", "about"),
+    )
+    assert lead.emails == ["info@harboursideeng.co.nz"]
+    assert lead.socials == {"facebook": "https://www.facebook.com/harboursideeng"}
+
+
+def test_a_word_hidden_by_a_class_inside_an_address_is_not_read():
+    lead = lead_of('<p>Quotes: quotes<span class="hidden">nospam</span>@acme-analytics.com.au</p>')
+    assert lead.emails == ["quotes@acme-analytics.com.au"]
+
+
+def test_a_free_mail_box_named_after_the_site_is_the_companys():
+    lead = lead_of(
+        "<p>Email: info@acme-analytics.com.au</p><p>Service: acmeanalytics.service@gmail.com</p>"
+        "<p>Dealer Nagpur: dealer.nagpur@gmail.com</p>"
+    )
+    assert lead.emails == ["info@acme-analytics.com.au", "acmeanalytics.service@gmail.com"]
+
+
+def test_a_credit_after_the_profile_icons_does_not_claim_them():
+    lead = lead_of("""<footer><p>Follow us</p><a href="https://www.youtube.com/channel/UC7hQm2pLk9x">
+    <i class="icon-yt"></i></a><p>Privacy · Site by <a href="https://tradiewebs.example">TradieWebs</a></p></footer>""")
+    assert lead.socials == {"youtube": "https://www.youtube.com/channel/UC7hQm2pLk9x"}
+
+
+def test_a_design_credit_with_a_colon_is_the_agencys():
+    lead = lead_of("""<footer><a href="https://www.instagram.com/acmeanalytics">Instagram</a>
+    <p>Design: <a href="https://studiokaj.se">Studio Kaj</a> (hello@studiokaj.se) ·
+    <a href="https://www.instagram.com/studiokaj/">@studiokaj</a></p></footer>""")
+    assert lead.socials == {"instagram": "https://www.instagram.com/acmeanalytics"}
+    assert "hello@studiokaj.se" not in lead.emails
+
+
+def test_an_agencys_profiles_are_not_the_companys():
+    lead = lead_of("""<footer>Site by <a href="https://pixel.agency">Pixel</a>
+    <a href="https://www.linkedin.com/company/pixel-agency">Pixel on LinkedIn</a>
+    <a href="https://www.facebook.com/acmeanalytics">Acme on Facebook</a></footer>""")
+    assert lead.socials == {"facebook": "https://www.facebook.com/acmeanalytics"}
+
+
+def test_a_branch_or_a_bare_legal_name_gives_way_to_the_sites_brand():
+    titles = "<title>{} | Acme Solar</title>"
+    branch = (
+        '<script type="application/ld+json">{{"@type":"LocalBusiness","name":"Acme Solar – {}"}}</script>'
+    )
+    assert lead_of(
+        titles.format("Home"), titles.format("Contact") + branch.format("Paphos")
+    ).company_name == ("Acme Solar")
+    legal = """<meta property="og:site_name" content="Acme Patios &amp; Decks">
+    <script type="application/ld+json">{"@type":"Organization","legalName":"Acme Patios Pty Ltd"}</script>"""
+    assert lead_of(legal).company_name == "Acme Patios & Decks"
+
+
+def test_a_legal_name_gives_way_to_the_brand_the_site_shows_everywhere():
+    page = """<title>{} | Lumenlab</title><meta property="og:site_name" content="Lumenlab">
+    <script type="application/ld+json">{{"@type":"Organization",
+    "name":"Kempen Lichttechniek B.V."}}</script>"""
+    assert lead_of(page.format("Home"), page.format("Contact")).company_name == "Lumenlab"
+    japanese = """<title>{} | 博多精工</title><meta property="og:site_name" content="博多精工">
+    <script type="application/ld+json">{{"@type":"Organization","name":"Hakata Seiko Co., Ltd."}}</script>"""
+    assert (
+        lead_of(japanese.format("Home"), japanese.format("Contact")).company_name == "Hakata Seiko Co., Ltd."
+    )
+
+
+def test_a_longer_structured_name_gives_way_to_the_brand_its_titles_and_og_site_name_share():
+    brand = '<title>{} — Acme Marine</title><meta property="og:site_name" content="Acme Marine">'
+    structured = (
+        '<div itemscope itemtype="https://schema.org/LocalBusiness"><span itemprop="name">{}</span></div>'
+    )
+    pages = (brand.format("Home"), brand.format("Contact") + structured.format("Acme Marine Services"))
+    assert lead_of(*pages).company_name == "Acme Marine"
+    # og:site_name alone is not enough against a longer name the titles use
+    titled = '<title>{} | Acme Marine Services</title><meta property="og:site_name" content="Acme Marine">'
+    pages = (titled.format("Home"), titled.format("Contact") + structured.format("Acme Marine Services"))
+    assert lead_of(*pages).company_name == "Acme Marine Services"
