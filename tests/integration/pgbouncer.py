@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from psycopg.rows import dict_row
 
 from tests.environment import unavailable
@@ -118,12 +118,18 @@ class PgBouncer:
                 self.process.wait(5)
 
 
-def server_connections() -> int:
-    """Backends on the test database other than this process's own: pgbouncer's server connections
-    when every other process connects through it."""
+def server_connections(application: str = "") -> int:
+    """Client backends on the test database other than this process's: pgbouncer's server connections
+    when every other process connects through it. `application`: only those whose application_name
+    starts with it (pgbouncer's carry its clients' names), leaving out this process's own threads'
+    connections (the sender thread stamps the jobs it sent)."""
+    for alias in connections:  # this process's other aliases (the replica's) are not pgbouncer's
+        if alias != DEFAULT_DB_ALIAS:
+            connections[alias].close()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name LIKE %s",
+            [application + "%"],
         )
         return cursor.fetchone()[0]

@@ -106,12 +106,12 @@ def test_two_machines_through_pgbouncer_match_one_worker_on_few_connections(
     deadline = time.monotonic() + 120
     while not _all_finished(pooled_owner):
         assert time.monotonic() < deadline, "the pooled workers' jobs did not finish in 120 s"
-        most_servers = max(most_servers, server_connections())
+        most_servers = max(most_servers, server_connections("machine-"))
         stats = pgbouncer.pool()
         most_clients = max(most_clients, stats["cl_active"] + stats["cl_waiting"])
         time.sleep(0.1)
     pooled_seconds = time.monotonic() - started
-    most_servers = max(most_servers, server_connections())
+    most_servers = max(most_servers, server_connections("machine-"))
 
     single_result, pooled_result = _results(single_owner, single_jobs), _results(pooled_owner, pooled_jobs)
     report(
