@@ -54,7 +54,9 @@ _DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4}
 # beside their own (suppliers, hotels, chambers, authorities). A number after one is that
 # organisation's unless the words are the company's own name (`site.site_phones` decides).
 ORGANISATION = re.compile(
-    r"(?:\b(?:gmbh|ag|ltd|limited|inc|llc|corp|pty|plc|sarl|sas|spa|srl|bv|nv|oy|ab|as|kk)\b|"
+    # Two-letter forms only in capitals: "AS" is a Norwegian company, "as" an English word.
+    r"(?-i:\b(?:AG|BV|NV|OY|AB|AS|KK)\b)|"
+    r"(?:\b(?:gmbh|ltd|limited|inc|llc|corp|pty|plc|sarl|sas|spa|srl)\b|"
     r"\b(?:s\.a\.|s\.l\.|s\.p\.a\.|s\.r\.l\.|s\.r\.o\.|sp\. z o\.o\.|co\.)|"
     r"\b(?:hotel|chamber|association|council|authority|ministry|bank|university|hospital|supplier|"
     r"distributor|dealer|wholesaler?|partner|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"

@@ -139,3 +139,8 @@ def test_a_longer_structured_name_gives_way_to_the_brand_its_titles_and_og_site_
     titled = '<title>{} | Acme Marine Services</title><meta property="og:site_name" content="Acme Marine">'
     pages = (titled.format("Home"), titled.format("Contact") + structured.format("Acme Marine Services"))
     assert lead_of(*pages).company_name == "Acme Marine Services"
+
+
+def test_an_english_as_is_not_a_company_form():
+    lead = lead_of("<p>Reach us as early as you like: (02) 9000 1234</p>")
+    assert lead.phones == ["+61290001234"]
