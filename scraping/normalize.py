@@ -20,7 +20,7 @@ _LEGAL_SUFFIXES = re.compile(
     r"\b(pty|ltd|limited|llc|inc|incorporated|corp|corporation|gmbh|ag|sa|sas|srl|bv|nv|plc|co|company)\b\.?",
 )
 # Legal forms written with dots or spaces ("S.r.l.", "Sp. z o.o.", "K.K.") or too short to strip
-# anywhere but at the end of the name ("Fjordlys AS", "Nordic Tools AB").
+# anywhere but at the end of the name ("Example Marine AS", "Example Tools AB").
 _TRAILING_LEGAL_FORM = re.compile(
     r"[\s,]+(?:s\.?\s?r\.?\s?l|s\.?\s?p\.?\s?a|s\.?\s?a\.?\s?s|s\.?\s?a|s\.?\s?l\.?\s?u?|s\.?\s?a\.?\s?r\.?\s?l|"
     r"b\.?\s?v|n\.?\s?v|k\.?\s?k|kabushiki\s+kaisha|co\.?,?\s+ltd|sp\.?\s?z\s?o\.?\s?o|s\.?\s?c|oyj?|ab|asa?|aps|"

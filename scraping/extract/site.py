@@ -154,7 +154,7 @@ def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
 
 
 def named_elsewhere(pages: list[PageFacts], name: str, domains: set[str]) -> set[str]:
-    """Numbers printed only after another organisation's name ("Hotel Agora (TEL ...)", "Komandor S.A.,
+    """Numbers printed only after another organisation's name ("Hotel Example (TEL ...)", "Example S.A.,
     infolinia ..."): a line that names the company itself, or a plain contact line, keeps a number."""
     words = {word for word in company_key(name).split() if len(word) >= 4}
     words |= {_squashed(domain.split(".")[0]) for domain in domains}
@@ -208,8 +208,8 @@ def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
                     key.startswith(company_key(brand) + " ") or company_key(brand).startswith(key + " ")
                 ):
                     return brand, True
-            # A legal name the site's own brand does not start with ("Kempen Lichttechniek B.V." on
-            # a site whose og:site_name and titles say "Lumenlab"): the brand is what people know.
+            # A legal name the site's own brand does not start with ("Example Lichttechniek B.V." on
+            # a site whose og:site_name and titles say "Exolux"): the brand is what people know.
             brand = title_brand if company_key(title_brand) in og_names or not og_names else ""
             brand = brand or max(og_names.values(), key=lambda name: _og_count(pages, name), default="")
             if brand and not has_legal_form(brand) and (_latin(brand) or not _latin(chosen)):
