@@ -117,7 +117,10 @@ class WorkerHeartbeatMiddleware(Middleware):
         self._thread: threading.Thread | None = None
         self.worker_id = ""
 
-    def after_worker_boot(self, broker, worker) -> None:
+    def before_worker_boot(self, broker, worker) -> None:
+        # Before the consumers start, not after: the presence must be up before the first claim, or
+        # the jobs of a worker killed in its first moments would name no worker and wait for
+        # JOB_STALE_AFTER.
         if settings.WORKER_HEARTBEAT_INTERVAL <= 0:
             return
         self._stop = threading.Event()
@@ -126,8 +129,13 @@ class WorkerHeartbeatMiddleware(Middleware):
         if not _use_database():
             _local_workers[self.worker_id] = (queues, timezone.now())
             return
+        presence = Presence(self.worker_id)
+        presence.open()
         self._thread = threading.Thread(
-            target=self._run, args=(self.worker_id, queues, self._stop), name="worker-heartbeat", daemon=True
+            target=self._run,
+            args=(self.worker_id, queues, self._stop, presence),
+            name="worker-heartbeat",
+            daemon=True,
         )
         self._thread.start()
 
@@ -144,9 +152,8 @@ class WorkerHeartbeatMiddleware(Middleware):
         thread.join(timeout=5)
 
     @staticmethod
-    def _run(worker: str, queues: list[str], stop: threading.Event) -> None:
+    def _run(worker: str, queues: list[str], stop: threading.Event, presence: Presence) -> None:
         failing = False
-        presence = Presence(worker)
         try:
             while True:
                 try:
@@ -210,6 +217,15 @@ class Presence:
                 self.close()
                 stop.wait(min(left, 1.0))
         return True
+
+    def open(self) -> None:
+        """Put the presence up now, when the broker answers; `hold` tries again otherwise."""
+        if parameters := _broker_parameters():
+            try:
+                self._open(parameters)
+            except Exception:
+                log.warning("worker presence not up yet; trying again", exc_info=True)
+                self.close()
 
     def _open(self, parameters: list[pika.ConnectionParameters]) -> None:
         connection = pika.BlockingConnection(parameters)
