@@ -83,8 +83,9 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     _read_head(tree, facts)
     read_json_ld(tree, facts, region)
     read_microdata(tree, facts, region)
-    # Code samples (<pre>, <code>) show made-up records: no contact is in them.
-    tree.strip_tags(["script", "style", "noscript", "template", "svg", "pre", "code"])
+    # Code samples (<pre>, <code>) show made-up records: no contact is in them. A <noscript> stays: it
+    # is what a reader without JavaScript sees (an address a script would have written).
+    tree.strip_tags(["script", "style", "template", "svg", "pre", "code"])
     _drop_hidden(tree)
     _read_quoted(tree, facts, region)
     facts.staff.extend(people_in_html(tree, url))

@@ -20,6 +20,12 @@ _FAX_LABEL = re.compile(
     r"факс|φαξ|פקס|فاكس|ファックス|ＦＡＸ|传真|팩스",
     re.I,
 )
+# "Tel./Fax", "Phone & fax", "Telefon und Fax": one line for both, a phone first.
+_PHONE_AND_FAX = re.compile(
+    r"\b(?:tel|phone|telefon|tlf|t[ée]l[ée]phone)\.?(?:\s*[/&+]\s*|\s+(?:and|und|et|y|e|a|og|och|en)\s+)"
+    r"(?:tele)?fax\b",
+    re.I,
+)
 _PHONE_LABEL = re.compile(
     r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
     r"call|ph|hotline|helpline|infolinia|whatsapp|fon|toll[- ]?free|freephone)\b",
@@ -47,7 +53,12 @@ _BARE_DIGITS = re.compile(r"^\d{10,}$")
 PROSE_WORDS = 14
 CONTACT_LINE_WORDS = 8
 _IBAN_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4})*\s?[A-Z0-9]{0,4}\s?\Z")
-_DATE = re.compile(r"^\s*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{4}\s*[-–]\s*\d{4})\s*$")
+# Dates and year ranges as people write them: "2024-05-12", "12.05.2024", "5/12/24", "2019 - 2024"; not
+# a Japanese number, "0568-32-7715", whose groups are no year, month and day.
+_DAY, _MONTH, _YEAR = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:19|20)\d\d"
+_DATE = re.compile(
+    rf"^\s*(?:{_YEAR}([./-]){_MONTH}\1{_DAY}|{_DAY}([./-]){_DAY}\2(?:{_YEAR}|\d\d)|{_YEAR}\s*[-–]\s*{_YEAR})\s*$"
+)
 
 
 # Words that name an organisation: legal forms and the kinds of organisation whose numbers sites print
@@ -59,10 +70,38 @@ ORGANISATION = re.compile(
     r"(?:\b(?:gmbh|ltd|limited|inc|llc|corp|pty|plc|sarl|sas|spa|srl)\b|"
     r"\b(?:s\.a\.|s\.l\.|s\.p\.a\.|s\.r\.l\.|s\.r\.o\.|sp\. z o\.o\.|co\.)|"
     r"\b(?:hotel|chamber|association|council|authority|ministry|bank|university|hospital|supplier|"
+    r"group|holdings?|gruppe|groupe|grupo|gruppo|konzern|organi[sz]ation|institute|foundation|federation|"
     r"distributor|dealer|wholesaler?|partner|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
     r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b)",
     re.I,
 )
+
+
+# A brand or an acronym in running words before a number ("Call GreenSky at", "NICEIC on", "med ADP
+# Fredericia Havn (tlf."): a word in capitals or with a capital inside, or a registered-mark sign.
+_BRAND = re.compile(r"(?<!\w)(?:[A-Z]{3,}|[A-Z][a-z]+[A-Z][A-Za-z]*)(?!\w)|[®™]")
+_SENTENCE_END = re.compile(r"[.!?|•·]\s+(?=[A-Z])|[|•·]")
+
+
+def named_organisation(before: str) -> str:
+    """The words before a number on its line from the last part that names an organisation: a legal
+    form or a kind of organisation, or a brand in running words (a heading in capitals, "SALES OFFICE:",
+    is a label, not a brand). "" when none does.
+
+    "Acme Tiles · Order line of our partner: 0123" gives "Order line of our partner: ": the part nearest
+    the number says whose it is.
+    """
+    ends = [0, *(match.end() for match in _SENTENCE_END.finditer(before))]
+    for start in reversed(ends):
+        part = before[start:]
+        if ORGANISATION.search(part):
+            return part
+        if re.search(r"(?<!\w)[a-zà-ÿ]{2,}(?!\w)", part) and any(
+            not (_PHONE_LABEL.fullmatch(brand) or _FAX_LABEL.fullmatch(brand))
+            for brand in _BRAND.findall(part)
+        ):
+            return part
+    return ""
 
 
 @dataclass
@@ -70,7 +109,7 @@ class PhoneHit:
     e164: str
     fax: bool
     prose: bool = False  # inside a long sentence, not in a contact line
-    named: str = ""  # the words before it on its line, when they name an organisation ("Hotel X (TEL ...)")
+    named: str = ""  # the words before it from the part naming an organisation ("Hotel X (TEL ...)"), or ""
 
 
 def _label_before(text: str, start: int) -> str:
@@ -79,7 +118,7 @@ def _label_before(text: str, start: int) -> str:
     lines = text[max(0, start - 40) : start].split("\n")
     window = lines[-1] if lines[-1].strip() or len(lines) < 2 else lines[-2] + " "
     candidates = []
-    for kind, pattern in (("fax", _FAX_LABEL), ("phone", _PHONE_LABEL)):
+    for kind, pattern in (("fax", _FAX_LABEL), ("phone", _PHONE_LABEL), ("phone", _PHONE_AND_FAX)):
         for match in pattern.finditer(window):
             candidates.append((match.end(), kind))
     if _NOT_PHONE_LABEL.search(window):
@@ -113,9 +152,38 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         # or "our finance partner, X (0861 000 111)" are not the company's phone).
         prose = words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS)
         before_on_line = text[line_start : match.start]
-        named = before_on_line if ORGANISATION.search(before_on_line) else ""
-        hits.append(PhoneHit(_e164(match.number), fax=label == "fax", prose=prose, named=named))
+        named = named_organisation(before_on_line)
+        for number in [match.number, *_same_exchange(text, match)]:
+            hits.append(PhoneHit(_e164(number), fax=label == "fax", prose=prose, named=named))
     return hits
+
+
+# "040-2756 3184, 2756 3185" and "2756 3184 / 85": more lines of one exchange, written as the digits
+# that differ from the number before.
+_NEXT_LINE = re.compile(r"\s*(?:(/)\s*(\d{2,3})|,\s*(\d[\d -]{2,10}\d))(?![\d-])")
+
+
+def _same_exchange(text: str, match: phonenumbers.PhoneNumberMatch) -> list[phonenumbers.PhoneNumber]:
+    numbers = []
+    national = phonenumbers.national_significant_number(match.number)
+    shape = re.sub(r"\d", "0", match.raw_string)
+    end = match.end
+    while more := _NEXT_LINE.match(text, end):
+        written = more.group(2) or more.group(3)
+        tail = re.sub(r"\D", "", written)
+        # After a comma only a tail written like the number's own last groups ("2756 3185" after
+        # "2756 3184"): "0221 123456, 2019" is a number and a year.
+        written_shape = re.sub(r"\d", "0", written)
+        if len(tail) >= len(national) or (
+            more.group(3) and not re.search(rf"(?<![0-9]){re.escape(written_shape)}\Z", shape)
+        ):
+            break
+        number = phonenumbers.parse(f"+{match.number.country_code}{national[: -len(tail)]}{tail}")
+        if not phonenumbers.is_valid_number(number):
+            break
+        numbers.append(number)
+        end = more.end()
+    return numbers
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:

@@ -37,7 +37,7 @@ from scraping.extract.emails import PLACEHOLDER_LOCALS, is_free_mail, rank_email
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import TITLE_SEPARATORS, clean_title
 from scraping.extract.people import merge_people
-from scraping.normalize import company_key, fold, has_legal_form, registrable_domain
+from scraping.normalize import company_key, fold, has_legal_form, public_suffix, registrable_domain
 from scraping.types import Criteria, Lead
 
 
@@ -69,8 +69,12 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
         if hit.how == "structured"
     }
     # A shorter form of the site's domain is its mail domain too ("example-eng.co.nz" for a site at
-    # example-engineering.co.nz).
-    domains |= {domain for domain in mail_domains if any(_alike(domain, own) for own in domains)}
+    # example-engineering.co.nz); under another country's domain it is a sister company abroad.
+    domains |= {
+        domain
+        for domain in mail_domains
+        if any(_alike(domain, own) and not _other_country(domain, own) for own in domains)
+    }
     own, foreign, free_text = [], [], []
     for page in pages:
         for hit in page.emails:
@@ -124,17 +128,23 @@ def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], 
     provider speaks for someone else: a data-protection officer, a partner, a supplier.
     """
     mail_domains = {registrable_domain(address.split("@", 1)[1]) for address in emails}
+
+    def own(address: str) -> bool:
+        return registrable_domain(address.split("@", 1)[1]) in mail_domains or is_free_mail(address)
+
     phones: set[str] = set()
     postal: set[str] = set()
+    own_phones: set[str] = set()
     for page in pages:
         for addresses, block_phones, block_postal in page.email_blocks:
-            if not any(
-                registrable_domain(address.split("@", 1)[1]) in mail_domains or is_free_mail(address)
-                for address in addresses
-            ):
+            if not any(map(own, addresses)):
                 phones |= block_phones
                 postal |= set(block_postal)
-    return phones, postal
+            elif all(map(own, addresses)):
+                own_phones |= block_phones
+    # A footer cell holding the company's line and the web agency's credit is one block: a number the
+    # company also gives beside its own address alone stays the company's.
+    return phones - own_phones, postal
 
 
 def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
@@ -153,17 +163,39 @@ def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
     return [phone for phone in prose if phone not in faxes and phone not in others]
 
 
+def names_company(text: str, name: str, domains: set[str]) -> bool:
+    """Whether words name the company itself: its name's first word, or most of its words ("Telangana
+    Printers Association" shares one trade word with "Lakshmi Ganapathi Offset Printers"), or its domain,
+    or a word in capitals the domain starts with ("KTS" for ktselectrical.example)."""
+    words = [word for word in company_key(name).split() if len(word) >= 3]
+    folded = fold(text)
+    squashed, present = _squashed(folded), set(re.findall(r"\w+", folded))
+    if words and (words[0] in present or 2 * len(present.intersection(words)) >= len(words)):
+        return True
+    acronyms = [word.lower() for word in re.findall(r"\b[A-Z]{3,}\b", text)]
+    labels = {_squashed(domain.split(".")[0]) for domain in domains}
+    return any(label in squashed or any(map(label.startswith, acronyms)) for label in labels)
+
+
+# "partner at Example Ventures", "Rechtsanwältin bei Example & Partner": a role held at an organisation.
+_ROLE_AT = re.compile(r"\b(?:at|bei|chez|presso|hos|bij)\s+((?:[A-Z][\w&'’.-]*\s*){1,5})")
+
+
+def works_elsewhere(role: str, name: str, domains: set[str]) -> bool:
+    """Whether a person's role places them at another organisation: an advisor, investor or guest
+    author listed on the team page is not the company's staff."""
+    return any(not names_company(match.group(1), name, domains) for match in _ROLE_AT.finditer(role))
+
+
 def named_elsewhere(pages: list[PageFacts], name: str, domains: set[str]) -> set[str]:
     """Numbers printed only after another organisation's name ("Hotel Example (TEL ...)", "Example S.A.,
     infolinia ..."): a line that names the company itself, or a plain contact line, keeps a number."""
-    words = {word for word in company_key(name).split() if len(word) >= 4}
-    words |= {_squashed(domain.split(".")[0]) for domain in domains}
-
-    def names_company(line: str) -> bool:
-        folded = fold(line)
-        return any(word in folded or word in _squashed(folded) for word in words)
-
-    named = Counter(number for page in pages for number, line in page.named_phones if not names_company(line))
+    named = Counter(
+        number
+        for page in pages
+        for number, line in page.named_phones
+        if not names_company(line, name, domains)
+    )
     everywhere = Counter(number for page in pages for number in page.phones)
     return {number for number, count in named.items() if everywhere[number] <= count}
 
@@ -290,7 +322,8 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     people = [
         person
         for person in merge_people(page.staff for page in pages)
-        if not person.email or person.email in emails or _own_domain(person.email, domains)
+        if (not person.email or person.email in emails or _own_domain(person.email, domains))
+        and not works_elsewhere(person.role, name, domains)
     ]
     # Staff addresses at the company's domain (a team card, a JSON-LD employee) are the company's too.
     emails = rank_emails(
@@ -349,6 +382,12 @@ def _named_after_site(local: str, domains: set[str]) -> bool:
 
 def _squashed(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _other_country(domain: str, other: str) -> bool:
+    """Whether two domains are under two different countries' domains ("co.th" and "co.jp")."""
+    countries = {public_suffix(name).rsplit(".", 1)[-1] for name in (domain, other)}
+    return len(countries) == 2 and all(len(country) == 2 for country in countries)
 
 
 def _alike(name: str, domain: str) -> bool:

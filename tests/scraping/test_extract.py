@@ -90,6 +90,14 @@ def test_titles_are_cleaned(title, expected):
 # --- e-mails ----------------------------------------------------------------------------------------
 
 
+def test_an_address_a_script_would_write_is_read_from_its_noscript():
+    lead = lead_of(
+        "<p>E-mail: <script>document.write('sales' + '&#64;' + 'acme-analytics.com.au')</script>"
+        "<noscript>sales＠acme-analytics.com.au (please change ＠ to @)</noscript></p>"
+    )
+    assert lead.emails == ["sales@acme-analytics.com.au"]
+
+
 def test_emails_from_mailto_text_entities_and_json_ld():
     lead = lead_of("""<a href="mailto:Sales@Acme-Analytics.com.au?subject=Hi">write</a>
     <p>info@acme-analytics.com.au</p><p>press&#64;acme-analytics.com.au</p>
@@ -198,6 +206,23 @@ def test_labelled_fax_numbers_are_not_phones():
     assert lead.phones == ["+61290001234"]
 
 
+def test_one_number_for_phone_and_fax_is_a_phone():
+    lead = lead_of("<p>Tel./Fax workshop: (02) 9000 1234</p><p>Telefax: (02) 9000 1235</p>")
+    assert lead.phones == ["+61290001234"]
+
+
+def test_more_lines_of_one_exchange_written_as_their_last_digits():
+    lead = lead_of("<p>Ph: (02) 9000 1234, 9000 1240</p><p>Phone: +61 2 9000 2000 / 01</p>")
+    assert lead.phones == ["+61290001234", "+61290001240", "+61290002000", "+61290002001"]
+    # a year after a number is not another line
+    assert lead_of("<p>Phone: (02) 90001234, 2019</p>").phones == ["+61290001234"]
+
+
+def test_a_japanese_number_is_not_a_date():
+    lead = lead_of("<p>TEL: 0568-32-7715</p>", geography="Nagoya, Japan", site="https://www.acme.co.jp/")
+    assert lead.phones == ["+81568327715"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -213,6 +238,8 @@ def test_labelled_fax_numbers_are_not_phones():
         "VAT GB 123 4567 89",
         "Company No. 09876543",
         "1998-2025",
+        "Posted 31.12.2023",
+        "12/31/2024",
         "IBAN DE89 3704 0044 0532 0130 00",
     ],
 )

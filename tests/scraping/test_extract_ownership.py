@@ -144,3 +144,61 @@ def test_a_longer_structured_name_gives_way_to_the_brand_its_titles_and_og_site_
 def test_an_english_as_is_not_a_company_form():
     lead = lead_of("<p>Reach us as early as you like: (02) 9000 1234</p>")
     assert lead.phones == ["+61290001234"]
+
+
+def test_a_brand_or_an_acronym_before_a_number_in_running_words_is_another_organisations():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>",
+        "<p>Questions about your loan? Call GreenSky at 1800 233 458.</p>"
+        "<p>Certificate queries: NICEIC on (02) 9000 7777</p>",
+    )
+    assert lead.phones == ["+61290001234"]
+    # A heading in capitals is a label; the company's own acronym is the company.
+    lead = lead_of("<p>SALES OFFICE: (02) 9000 1234</p><p>Questions? Call ACME on (02) 9000 4321</p>")
+    assert lead.phones == ["+61290001234", "+61290004321"]
+
+
+def test_the_part_of_a_line_nearest_the_number_says_whose_it_is():
+    title = "<title>{} | Acme Analytics</title>"
+    lead = lead_of(
+        title.format("Home") + "<p>Phone: (02) 9000 1234</p>",
+        title.format("Partners")
+        + "<p>Acme Tiles Wholesale. Order hotline of our partner: (02) 9000 5555</p>",
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_one_trade_word_shared_with_another_organisation_does_not_make_it_the_company():
+    page = "<title>{} | Acme Analytics Group</title><p>Tel (02) 9000 1234</p>"
+    lead = lead_of(
+        page.format("Home"),
+        page.format("About") + "<p>Member: Analytics Association of NSW (Ph: 02 9000 8888)</p>",
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_a_number_the_company_gives_beside_its_own_address_stays_its_own():
+    footer = (
+        "<footer><p>Acme Analytics | Tel.: (02) 9000 1234<br>Web: Pixel Studio (info@pixelstudio.example.net)"
+        "</p></footer>"
+    )
+    contact = "<address>Phone (02) 9000 1234<br>E-mail: hello@acme-analytics.com.au</address>"
+    assert lead_of(footer, contact + footer).phones == ["+61290001234"]
+
+
+def test_a_sister_company_under_another_countrys_domain_is_not_the_company():
+    lead = lead_of(
+        "<p>E-mail: sales@acme-analytics.com.au</p>"
+        "<p>Overseas: Acme Analytics (Thailand) Co., Ltd., sales@acmeanalytics.co.th</p>"
+        "<p>Our other office: info@acmeanalytics.com</p>"
+    )
+    assert lead.emails == ["sales@acme-analytics.com.au", "info@acmeanalytics.com"]
+
+
+def test_an_advisor_at_another_organisation_is_not_staff():
+    lead = lead_of(
+        "<h2>Team</h2><ul><li>Jane Citizen — Managing Director</li>"
+        "<li>Sarah Example — partner at Harbour Ventures (our seed investor)</li>"
+        "<li>Tom Sample — Head of Data at Acme Analytics</li></ul>"
+    )
+    assert [person.name for person in lead.people] == ["Jane Citizen", "Tom Sample"]
