@@ -29,6 +29,11 @@ _TRAILING_LEGAL_FORM = re.compile(
     r"s\.?\s?r\.?\s?o|a\.?\s?s|spol\.?\s+s\s+r\.?\s?o|ltd\.?\s+sti|ou|sia|uab|d\.?\s?o\.?\s?o|llp|lp|pllc)\.?\s*$"
 )
 
+# Japanese, Chinese and Korean legal forms, written before or after the name, in words or a sign.
+_CJK_LEGAL_FORM = re.compile(
+    r"株式会社|有限会社|合同会社|合資会社|[(（]株[)）]|㈱|股份有限公司|有限公司|주식회사|\(주\)|㈜"
+)
+
 
 def hostname(url: str) -> str:
     """The lowercased host of a URL (scheme optional), without `www.` and port."""
@@ -76,6 +81,7 @@ def company_key(name: str) -> str:
     previous = None
     while previous != name:  # "Example Precision Pte. Ltd.": one form at a time
         previous, name = name, _TRAILING_LEGAL_FORM.sub("", name)
+    name = _CJK_LEGAL_FORM.sub(" ", name)
     name = re.sub(r"[^\w\s]", " ", name)
     name = _LEGAL_SUFFIXES.sub(" ", name)
     return " ".join(name.split())

@@ -21,7 +21,7 @@ and no module of the package imports the package itself.
 from scraping.extract.addresses import find_address
 from scraping.extract.emails import EmailHit, clean_email, decode_cfemail, rank_emails
 from scraping.extract.facts import PageFacts
-from scraping.extract.names import clean_title, footer_name
+from scraping.extract.names import clean_title, footer_name, site_name
 from scraping.extract.page import parse_page, read_home
 from scraping.extract.phones import parse_phone
 from scraping.extract.regions import region_for
@@ -31,7 +31,6 @@ from scraping.extract.site import (
     matched_keywords,
     own_domains,
     site_emails,
-    site_name,
 )
 from scraping.extract.socials import social_profile
 from scraping.extract.structured import format_postal_address

@@ -235,6 +235,15 @@ def words_emails_in_text(text: str) -> list[str]:
     return addresses
 
 
+def is_certified_mail(address: str) -> bool:
+    """Whether the address is an Italian certified-mail box (PEC): a company's own, kept at a provider's
+    domain ("example@pec.provider.it", "example@legalmail.it")."""
+    domain = address.rsplit("@", 1)[-1]
+    return domain.endswith(".it") and (
+        domain.split(".")[0] in ("pec", "legalmail", "arubapec", "postacert", "cert") or domain == "pec.it"
+    )
+
+
 def is_free_mail(address: str) -> bool:
     """Whether the address is at a public mail provider (a small business's contact, not a company domain)."""
     return address.rsplit("@", 1)[-1] in FREE_MAIL_DOMAINS

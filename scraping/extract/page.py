@@ -39,6 +39,7 @@ _CREDIT = re.compile(
     r"\b(?:web\s*site|web\s*design|site|design(?:ed)?|developed|built|made|crafted|created|powered|"
     r"hosted|webdesign|realisiert|umgesetzt|gestaltet|dise[nñ]ad[oa]|desarrollad[oa]|"
     r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b"
+    r"|\btheme\b[\s:]+(?:\w+\s+){0,3}by\b"  # "Theme: Example by Example Themes"
     # "Design: Studio X", "Webdesign & SEO: ...", "Réalisation : ...", "Credits: ..."
     r"|\b(?:(?:web\s*)?design|r[ée]alisation|conception|cr[ée]dits?|gestaltung|umsetzung)"
     r"(?:\s*(?:&|and|\+|und|et|y)\s*\w+)?\s*:",

@@ -41,7 +41,8 @@ _NOT_PHONE_LABEL = re.compile(
     r"company\s+(?:no|number|reg)|corporate\s+number|法人番号|tax|steuer(?:nummer)?|st\.?-?nr|"
     r"iban|bic|swift|sort\s+code|account|konto|blz|bankgiro|plusgiro|paybill|till|"
     r"order|invoice|ref|reference|version|build|release|isbn|licen[cs]e|lic|nmls|permit|"
-    r"postcode|zip|cap\.?\s*soc|capital)\b\.?)(?:\s+[a-z]{2,6}\b\.?)?"  # "Licence RBQ : 1234-5678-01"
+    r"postcode|zip|cap\.?\s*soc|capital|e\.g|z\.\s?b|p\.\s?ex|ej|esempio|beispiel|example)\b\.?|例[)）]?)"
+    r"(?:\s+[a-z]{2,6}\b\.?)?"  # "Licence RBQ : 1234-5678-01"
     r"[\s:#.\-–]*(?:no\.?|nr\.?|number|n[ºo°]\.?|#)?[\s:#.]*"
     r"(?:e\s+c\.?\s?f\.?\s*)?\Z",
     re.I,
@@ -71,12 +72,25 @@ ORGANISATION = re.compile(
     r"\b(?:s\.a\.|s\.l\.|s\.p\.a\.|s\.r\.l\.|s\.r\.o\.|sp\. z o\.o\.|co\.)|"
     r"\b(?:hotel|chamber|association|council|authority|ministry|bank|university|hospital|supplier|"
     r"group|holdings?|gruppe|groupe|grupo|gruppo|konzern|organi[sz]ation|institute|foundation|federation|"
+    r"agency|agenzia|agence|agencia|agentur|"
     r"distributor|dealer|wholesaler?|partner|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
     r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b)",
     re.I,
 )
 
 
+# A sentence that gives the number as the company's own: "text us on", "call our maintenance line on".
+_OURS = re.compile(
+    r"\b(?:call|text|ring|phone|contact|reach|message|sms|whatsapp)\s+us\b|"
+    r"\bour\s+(?:[\w-]+\s+){0,3}(?:line|number|hotline|helpline|phone|office|team|desk|mobile)\b|"
+    r"\b(?:rufen\s+sie\s+uns|appelez[- ]nous|ll[aá]m[ae]nos|chiamaci|bel\s+ons|ring\s+oss)\b",
+    re.I,
+)
+_FORMER = re.compile(
+    r"\b(?:old|former|previous|ehemalige[nr]?|alte|bisherige|ancien(?:ne)?|antiguo|anterior|vecchio|precedente)"
+    r"\s+(?:[\w-]+\s+){0,2}(?:number|phone|line|nummer|telefon\w*|num[ée]ro|n[úu]mero|linea)\b",
+    re.I,
+)
 # A brand or an acronym in running words before a number ("Call GreenSky at", "NICEIC on", "med ADP
 # Fredericia Havn (tlf."): a word in capitals or with a capital inside, or a registered-mark sign.
 _BRAND = re.compile(r"(?<!\w)(?:[A-Z]{3,}|[A-Z][a-z]+[A-Z][A-Za-z]*)(?!\w)|[®™]")
@@ -150,9 +164,18 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         words = len(line.replace(raw, " ").split())
         # Unlabelled numbers count in short contact lines only ("Aluminium 2024/5083, steel 303/304..."
         # or "our finance partner, X (0861 000 111)" are not the company's phone).
-        prose = words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS)
         before_on_line = text[line_start : match.start]
         named = named_organisation(before_on_line)
+        part = _SENTENCE_END.split(before_on_line)[-1]
+        if _FORMER.search(part):
+            continue  # "our old number ... is no longer in use"
+        ours = not named and _OURS.search(part)
+        if not (named or ours) and _foreign(match.number, region) and len(part.split()) > 3:
+            # Another country's number with words before it ("Germany – Example Weinhaus, Munich –"):
+            # a distributor's or a partner's unless the words name the company (`site.named_elsewhere`);
+            # an office of its own is given as one ("US: +1 ...").
+            named = part
+        prose = not ours and (words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS))
         for number in [match.number, *_same_exchange(text, match)]:
             hits.append(PhoneHit(_e164(number), fax=label == "fax", prose=prose, named=named))
     return hits
@@ -160,7 +183,7 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
 
 # "040-2756 3184, 2756 3185" and "2756 3184 / 85": more lines of one exchange, written as the digits
 # that differ from the number before.
-_NEXT_LINE = re.compile(r"\s*(?:(/)\s*(\d{2,3})|,\s*(\d[\d -]{2,10}\d))(?![\d-])")
+_NEXT_LINE = re.compile(r"\s*(?:/\s*(\d{2,3})|[,/]\s*(\d[\d -]{2,10}\d))(?![\d-])")
 
 
 def _same_exchange(text: str, match: phonenumbers.PhoneNumberMatch) -> list[phonenumbers.PhoneNumber]:
@@ -169,13 +192,13 @@ def _same_exchange(text: str, match: phonenumbers.PhoneNumberMatch) -> list[phon
     shape = re.sub(r"\d", "0", match.raw_string)
     end = match.end
     while more := _NEXT_LINE.match(text, end):
-        written = more.group(2) or more.group(3)
+        written = more.group(1) or more.group(2)
         tail = re.sub(r"\D", "", written)
-        # After a comma only a tail written like the number's own last groups ("2756 3185" after
-        # "2756 3184"): "0221 123456, 2019" is a number and a year.
+        # Past two or three digits, only a tail written like the number's own last groups ("2756 3185"
+        # after "2756 3184"): "0221 123456, 2019" is a number and a year.
         written_shape = re.sub(r"\d", "0", written)
         if len(tail) >= len(national) or (
-            more.group(3) and not re.search(rf"(?<![0-9]){re.escape(written_shape)}\Z", shape)
+            more.group(2) and not re.search(rf"(?<![0-9]){re.escape(written_shape)}\Z", shape)
         ):
             break
         number = phonenumbers.parse(f"+{match.number.country_code}{national[: -len(tail)]}{tail}")
@@ -184,6 +207,10 @@ def _same_exchange(text: str, match: phonenumbers.PhoneNumberMatch) -> list[phon
         numbers.append(number)
         end = more.end()
     return numbers
+
+
+def _foreign(number: phonenumbers.PhoneNumber, region: str | None) -> bool:
+    return bool(region) and number.country_code != phonenumbers.country_code_for_region(region)
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:

@@ -33,11 +33,20 @@ from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from scraping.extract.emails import PLACEHOLDER_LOCALS, is_free_mail, rank_emails
+from scraping.extract.emails import PLACEHOLDER_LOCALS, is_certified_mail, is_free_mail, rank_emails
 from scraping.extract.facts import PageFacts
-from scraping.extract.names import TITLE_SEPARATORS, clean_title
+from scraping.extract.likeness import (
+    alike,
+    in_domain,
+    named_after_site,
+    named_like,
+    names_company,
+    other_country,
+    works_elsewhere,
+)
+from scraping.extract.names import site_name, without_town
 from scraping.extract.people import merge_people
-from scraping.normalize import company_key, fold, has_legal_form, public_suffix, registrable_domain
+from scraping.normalize import fold, registrable_domain
 from scraping.types import Criteria, Lead
 
 
@@ -73,7 +82,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
     domains |= {
         domain
         for domain in mail_domains
-        if any(_alike(domain, own) and not _other_country(domain, own) for own in domains)
+        if any(alike(domain, own) and not other_country(domain, own) for own in domains)
     }
     own, foreign, free_text = [], [], []
     for page in pages:
@@ -83,9 +92,11 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
                 foreign.append(hit.address)  # "vorname.nachname@site": a pattern, not a mailbox
             elif registrable_domain(domain) in domains:
                 own.append(hit.address)
+            elif is_certified_mail(hit.address) and in_domain(local, domains):
+                own.append(hit.address)  # "example@pec.provider.it": the company's registered box
             elif is_free_mail(hit.address) and not hit.credited:
                 linked = hit.how in ("mailto", "structured", "cfemail")
-                (own if linked or _named_after_site(local, domains) else free_text).append(hit.address)
+                (own if linked or named_after_site(local, domains) else free_text).append(hit.address)
             else:
                 foreign.append(hit.address)
         for address in page.words_emails:
@@ -147,6 +158,14 @@ def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], 
     return phones - own_phones, postal
 
 
+LEGAL_PAGE = re.compile(
+    r"impressum|imprint|legal|privacy|privacidad|privacite|datenschutz|mentions|aviso|reclamaci|"
+    r"terms|conditions|agb|cgv|cookie|rgpd|gdpr|disclaimer|note-legali|informativa|polityka|integritet|"
+    r"tietosuoja|colofon|disclosure",
+    re.I,
+)
+
+
 def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
     """Every number the site gives as its own: not a fax, not another organisation's (`others`).
 
@@ -157,34 +176,17 @@ def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
     others = others | set().union(*(page.others_phones for page in pages))
     contact = dict.fromkeys(phone for page in pages for phone in page.phones)
     phones = [phone for phone in contact if phone not in faxes and phone not in others]
+    # A number met only on the legal pages of a site that gives its own elsewhere is whoever the legal
+    # text names: the consumer authority, the host, the data-protection office.
+    elsewhere = {
+        phone for page in pages if not LEGAL_PAGE.search(urlsplit(page.url).path) for phone in page.phones
+    }
+    if elsewhere.intersection(phones):
+        phones = [phone for phone in phones if phone in elsewhere]
     if phones:
         return phones
     prose = dict.fromkeys(phone for page in pages for phone in page.prose_phones)
     return [phone for phone in prose if phone not in faxes and phone not in others]
-
-
-def names_company(text: str, name: str, domains: set[str]) -> bool:
-    """Whether words name the company itself: its name's first word, or most of its words ("Telangana
-    Printers Association" shares one trade word with "Lakshmi Ganapathi Offset Printers"), or its domain,
-    or a word in capitals the domain starts with ("KTS" for ktselectrical.example)."""
-    words = [word for word in company_key(name).split() if len(word) >= 3]
-    folded = fold(text)
-    squashed, present = _squashed(folded), set(re.findall(r"\w+", folded))
-    if words and (words[0] in present or 2 * len(present.intersection(words)) >= len(words)):
-        return True
-    acronyms = [word.lower() for word in re.findall(r"\b[A-Z]{3,}\b", text)]
-    labels = {_squashed(domain.split(".")[0]) for domain in domains}
-    return any(label in squashed or any(map(label.startswith, acronyms)) for label in labels)
-
-
-# "partner at Example Ventures", "Rechtsanwältin bei Example & Partner": a role held at an organisation.
-_ROLE_AT = re.compile(r"\b(?:at|bei|chez|presso|hos|bij)\s+((?:[A-Z][\w&'’.-]*\s*){1,5})")
-
-
-def works_elsewhere(role: str, name: str, domains: set[str]) -> bool:
-    """Whether a person's role places them at another organisation: an advisor, investor or guest
-    author listed on the team page is not the company's staff."""
-    return any(not names_company(match.group(1), name, domains) for match in _ROLE_AT.finditer(role))
 
 
 def named_elsewhere(pages: list[PageFacts], name: str, domains: set[str]) -> set[str]:
@@ -200,100 +202,27 @@ def named_elsewhere(pages: list[PageFacts], name: str, domains: set[str]) -> set
     return {number for number, count in named.items() if everywhere[number] <= count}
 
 
-def site_socials(pages: list[PageFacts], domains: set[str]) -> dict[str, str]:
+def site_socials(
+    pages: list[PageFacts], domains: set[str], credited: set[str] = frozenset()
+) -> dict[str, str]:
     """One profile a network: the first named like the site ("example-robotics" for examplerobotics.kr)
     when the site links several (a partner's page in a news item), else the first linked.
 
-    Profiles beside a "website by ..." credit are the agency's unless named like the site.
+    Profiles beside a "website by ..." credit are the agency's unless named like the site, and so are
+    profiles named like a credited agency or theme maker anywhere on the page (a theme's footer icons).
     """
     candidates: dict[str, list[str]] = {}
     for page in pages:
         for network, url in [*page.socials.items(), *page.more_socials]:
-            candidates.setdefault(network, []).append(url)
+            if not (credited and named_like(url, credited) and not named_like(url, domains)):
+                candidates.setdefault(network, []).append(url)
         for network, url in page.credited_socials:
-            if _named_like(url, domains):
+            if named_like(url, domains):
                 candidates.setdefault(network, []).append(url)
     return {
-        network: next((url for url in urls if _named_like(url, domains)), urls[0])
+        network: next((url for url in urls if named_like(url, domains)), urls[0])
         for network, urls in candidates.items()
     }
-
-
-def site_name(pages: list[PageFacts]) -> tuple[str, bool]:
-    """(company name, whether it came from structured data or og:site_name)."""
-    names = [getattr(page, attribute) for attribute in ("structured_name", "og_site_name") for page in pages]
-    names = [name for name in names if name]
-    if names:
-        # A name in another script (Japanese, Greek ...) gives way to the site's own Latin-script name.
-        latin = [name for name in names if _latin(name)]
-        chosen = (latin or names)[0]
-        # A longer name gives way to the brand it starts with ("Example Solar"): a legal name ("Example
-        # Solar Energy Ltd") when the site's og:site_name or titles use the brand (or a longer form of
-        # it: "Example Solar Pty Ltd" is "Example Solar & Decks"), a branch ("Example Solar – Paphos")
-        # when the titles do, any other ("Example Solar Services") when both do.
-        og_names = {company_key(page.og_site_name): page.og_site_name for page in pages if page.og_site_name}
-        title_brand = _repeated_title_part(pages)
-        key = company_key(chosen)
-        if has_legal_form(chosen):
-            for brand in [*og_names.values(), title_brand]:
-                if brand and (
-                    key.startswith(company_key(brand) + " ") or company_key(brand).startswith(key + " ")
-                ):
-                    return brand, True
-            # A legal name the site's own brand does not start with ("Example Lichttechniek B.V." on
-            # a site whose og:site_name and titles say "Exolux"): the brand is what people know.
-            brand = title_brand if company_key(title_brand) in og_names or not og_names else ""
-            brand = brand or max(og_names.values(), key=lambda name: _og_count(pages, name), default="")
-            if brand and not has_legal_form(brand) and (_latin(brand) or not _latin(chosen)):
-                return brand, True
-        if title_brand and re.match(rf"{re.escape(title_brand)}\s*[–—|·:-]\s*\w", chosen):
-            return title_brand, True
-        if (
-            title_brand
-            and company_key(title_brand) in og_names
-            and key.startswith(company_key(title_brand) + " ")
-        ):
-            return title_brand, True
-        return chosen, True
-    repeated = _repeated_title_part(pages)
-    if repeated:
-        return repeated, False
-    for page in pages[:1]:
-        title = clean_title(page.title)
-        if title:
-            return title, False
-    for page in pages:
-        if page.footer_name:
-            return page.footer_name, False
-    return "", False
-
-
-def _og_count(pages: list[PageFacts], name: str) -> int:
-    return sum(1 for page in pages if page.og_site_name == name)
-
-
-def _repeated_title_part(pages: list[PageFacts]) -> str:
-    """The part of the titles most of a site's pages share: "Services | EXAMPLE METAL s.r.o." -> the brand."""
-    titled = [page.title for page in pages if page.title.strip()]
-    if len(titled) < 2:
-        return ""
-    seen: dict[str, tuple[int, str]] = {}
-    for title in titled:
-        parts = {" ".join(part.split()): None for part in TITLE_SEPARATORS.split(title) if part.strip()}
-        for part in parts:
-            key = company_key(part)
-            if key:
-                count, first = seen.get(key, (0, part))
-                seen[key] = (count + 1, first)
-    count, part = max(seen.values(), key=lambda item: item[0], default=(0, ""))
-    return part if count >= 2 and count * 2 > len(titled) else ""
-
-
-def _latin(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    return (
-        bool(letters) and sum(char.isascii() or "À" <= char <= "ɏ" for char in letters) / len(letters) > 0.8
-    )
 
 
 def matched_keywords(keywords: Iterable[str], texts: Iterable[str]) -> list[str]:
@@ -314,11 +243,12 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     """Merge the facts of one site's pages (homepage first) into one lead."""
     domains = own_domains(pages, website)
     name, structured = site_name(pages)
+    name = without_town(name, criteria.geography)
     emails, others_emails = site_emails(pages, domains)
     others_phones, others_postal = others_blocks(pages, emails)
     phones = site_phones(pages, others_phones | named_elsewhere(pages, name, domains))
-    socials = site_socials(pages, domains)
     credited = set().union(*(page.credited_domains for page in pages))
+    socials = site_socials(pages, domains, credited - domains)
     people = [
         person
         for person in merge_people(page.staff for page in pages)
@@ -360,41 +290,6 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     if profile_links:
         lead.extra["unattributed_profiles"] = sorted(profile_links)
     return lead
-
-
-def _named_like(profile_url: str, domains: set[str]) -> bool:
-    """Whether a profile's handle carries a word of the site's domain ("example" of example-freight.com),
-    or is a short or long form of it ("exampleeng" of exampleengineering.com)."""
-    handle = profile_url.rstrip("/").rsplit("/", 1)[-1]
-    words = {
-        word for domain in domains for word in re.split(r"[^a-z0-9]+", domain.split(".")[0]) if len(word) >= 4
-    }
-    return any(word in _squashed(handle) for word in words) or any(
-        _alike(handle, domain) for domain in domains
-    )
-
-
-def _named_after_site(local: str, domains: set[str]) -> bool:
-    """Whether a mailbox's name starts with the site's ("example.service" at a free-mail provider)."""
-    first = re.split(r"[._+-]", local, maxsplit=1)[0]
-    return any(_alike(first, domain) for domain in domains)
-
-
-def _squashed(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _other_country(domain: str, other: str) -> bool:
-    """Whether two domains are under two different countries' domains ("co.th" and "co.jp")."""
-    countries = {public_suffix(name).rsplit(".", 1)[-1] for name in (domain, other)}
-    return len(countries) == 2 and all(len(country) == 2 for country in countries)
-
-
-def _alike(name: str, domain: str) -> bool:
-    """Whether a name (a handle, a domain) and a domain's first label are one the other's short form."""
-    first, second = _squashed(name.split(".")[0]), _squashed(domain.split(".")[0])
-    shorter, longer = sorted((first, second), key=len)
-    return len(shorter) >= 5 and longer.startswith(shorter)
 
 
 def _site_address(pages: list[PageFacts], others: set[str]) -> tuple[str, str, str]:

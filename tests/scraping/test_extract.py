@@ -15,6 +15,7 @@ from scraping.extract import (
     region_for,
     social_profile,
 )
+from scraping.normalize import company_key
 from scraping.types import Criteria, Person
 
 SITE = "https://www.acme-analytics.com.au/"
@@ -38,6 +39,27 @@ def cf(address: str, key: int = 0x42) -> str:
 
 
 # --- names ------------------------------------------------------------------------------------------
+
+
+def test_of_several_parts_in_every_title_the_one_named_like_the_domain_is_the_name():
+    page = "<title>{} · Data for Sydney · Acme Analytics</title>"
+    assert lead_of(page.format("Home"), page.format("About")).company_name == "Acme Analytics"
+    arabic = "<title>أكمي للتحليلات | {} - Acme Analytics</title>"
+    assert lead_of(arabic.format("Home"), arabic.format("About")).company_name == "Acme Analytics"
+
+
+def test_the_town_the_titles_add_to_the_name_is_not_part_of_it():
+    page = "<title>{} | Acme Analytics Sydney</title>"
+    assert lead_of(page.format("Home"), page.format("About")).company_name == "Acme Analytics"
+    page = "<title>{} - Bank of Sydney</title>"
+    assert lead_of(page.format("Home"), page.format("About")).company_name == "Bank of Sydney"
+
+
+def test_a_full_width_bar_separates_a_japanese_title():
+    page = "<title>{}｜株式会社アクメ分析</title>"
+    lead = lead_of(page.format("会社概要"), page.format("お問い合わせ"), site="https://www.acme.co.jp/")
+    assert lead.company_name == "株式会社アクメ分析"
+    assert company_key(lead.company_name) == company_key("アクメ分析")
 
 
 def test_name_comes_from_json_ld_first():
@@ -216,6 +238,18 @@ def test_more_lines_of_one_exchange_written_as_their_last_digits():
     assert lead.phones == ["+61290001234", "+61290001240", "+61290002000", "+61290002001"]
     # a year after a number is not another line
     assert lead_of("<p>Phone: (02) 90001234, 2019</p>").phones == ["+61290001234"]
+
+
+def test_an_example_in_a_form_is_not_a_phone():
+    assert lead_of("<p>Your phone (e.g. 02 9000 1234)</p>").phones == []
+    japanese = lead_of(
+        "<p>電話番号 例）03-1234-5678</p>", geography="Nagoya, Japan", site="https://www.acme.co.jp/"
+    )
+    assert japanese.phones == []
+
+
+def test_a_second_line_written_in_full_after_a_slash():
+    assert lead_of("<p>Ph: (02) 9000 1234 / 9000 1240</p>").phones == ["+61290001234", "+61290001240"]
 
 
 def test_a_japanese_number_is_not_a_date():

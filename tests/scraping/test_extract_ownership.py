@@ -202,3 +202,56 @@ def test_an_advisor_at_another_organisation_is_not_staff():
         "<li>Tom Sample — Head of Data at Acme Analytics</li></ul>"
     )
     assert [person.name for person in lead.people] == ["Jane Citizen", "Tom Sample"]
+
+
+def test_a_number_only_on_the_legal_pages_is_whoever_the_legal_text_names():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>",
+        "<p>Consumer protection office: free line 1800 233 458.</p><p>Phone: (02) 9000 1234</p>",
+        pages=("", "legal-notice"),
+    )
+    assert lead.phones == ["+61290001234"]
+    # a site whose only number is on its legal page keeps it
+    assert lead_of("<p>Welcome</p>", "<p>Phone: (02) 9000 5555</p>", pages=("", "impressum")).phones == [
+        "+61290005555"
+    ]
+
+
+def test_another_countrys_number_after_a_name_is_not_the_companys_unless_given_as_an_office():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>"
+        "<p>Germany – Example Weinhaus Keller, Munich – +49 89 2153 8840</p>"
+        "<p>US: +1 212 736 0134</p>"
+    )
+    assert lead.phones == ["+61290001234", "+12127360134"]
+
+
+def test_a_number_the_site_gives_as_its_own_in_a_sentence_counts():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>"
+        "<p>Running late or need to cancel? Text us on 0412 884 307</p>"
+        "<p>For tenants: report a repair online or call our out-of-hours maintenance line on 0413 416 950</p>"
+    )
+    assert lead.phones == ["+61290001234", "+61412884307", "+61413416950"]
+    # but not the number it used to have
+    assert lead_of(
+        "<p>Phone: (02) 9000 1234. Please note: our old number (02) 9000 4400 is no longer in use.</p>"
+    ).phones == ["+61290001234"]
+
+
+def test_a_theme_makers_profiles_are_not_the_companys():
+    lead = lead_of(
+        '<p><a href="https://www.instagram.com/acmeanalytics/">Instagram</a></p>'
+        '<footer><a href="https://twitter.com/themeforge"><i class="fa fa-twitter"></i></a>'
+        '<a href="https://www.facebook.com/themeforge"></a>'
+        '<p>Theme: Magazine by <a href="https://themeforge.net/themes/magazine">ThemeForge</a></p></footer>'
+    )
+    assert lead.socials == {"instagram": "https://www.instagram.com/acmeanalytics"}
+
+
+def test_a_certified_mail_box_named_like_the_site_is_the_companys():
+    lead = lead_of(
+        "<p>E-mail: info@acme-analytics.com.au · PEC: acmeanalytics@pec.provider.it</p>"
+        "<p>Garante privacy: protocollo@pec.authority.it</p>"
+    )
+    assert lead.emails == ["info@acme-analytics.com.au", "acmeanalytics@pec.provider.it"]

@@ -100,14 +100,12 @@ KNOWN_GAPS: dict[str, tuple[set[str], str]] = {
     "www.kuuselan-konepaja.fi": ({"contacts", "traps"}, "a building's on-call number in a tel: link"),
     "www.physio-sarine.ch": ({"contacts", "traps"}, "the emergency doctors' number in a sentence"),
     "www.pirkan-kattohuolto-tampere.fi": ({"contacts", "traps"}, "other firms' numbers in Finnish prose"),
-    "www.rhonebois-agencement.fr": ({"contacts", "traps"}, "the web host's number on the legal page"),
     "www.ridgelinemechanical.com": ({"contacts", "traps"}, "a financing partner's toll-free number"),
     "www.tipografiafelsinea.it": ({"contacts"}, "an agency's profiles beside the company's, no credit words"),
     "www.kovacspince.hu": ({"contacts"}, "e-mail addresses only in image alt text"),
     "www.ferreyrayasociados.com": ({"traps"}, "a registration number read as a phone"),
     "www.bursztyn-spedycja-gdansk.pl": ({"name"}, "the brand's short form in og:site_name"),
     "www.veterinariahuellitas.mx": ({"name"}, "the structured name against the brand every page shows"),
-    "www.truhlarstvi-novak-brno.cz": ({"name"}, "the titles add the town to the name the heading gives"),
 }
 
 
