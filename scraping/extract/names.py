@@ -128,6 +128,11 @@ def _repeated_title_part(pages: list[PageFacts]) -> str:
     # site's domain is the company, a tagline or a region's wine is not; then the most repeated.
     domain = registrable_domain(pages[0].url)
     ranked = sorted(shared, key=lambda item: (alike(item[1], domain), item[0]), reverse=True)
+    if ranked and not is_latin(ranked[0][1]):
+        # The Korean pages' name gives way to the English pages' ("HANBIT PRECISION MOLD" in three
+        # titles): a name in another script gives way to the site's own Latin-script one.
+        latin = [(count, part) for count, part in seen.values() if count >= 3 and is_latin(part)]
+        ranked = sorted(latin, reverse=True) or ranked
     return ranked[0][1] if ranked else ""
 
 

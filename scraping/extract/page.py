@@ -29,7 +29,7 @@ from scraping.extract.emails import (
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import footer_name
 from scraping.extract.people import people_in_html
-from scraping.extract.phones import anchor_label, parse_phone, phones_in_text
+from scraping.extract.phones import anchor_label, anchor_owner, parse_phone, phones_in_text
 from scraping.extract.regions import region_for
 from scraping.extract.socials import social_profile
 from scraping.extract.structured import read_json_ld, read_microdata
@@ -37,12 +37,13 @@ from scraping.normalize import registrable_domain
 
 _CREDIT = re.compile(
     r"\b(?:web\s*site|web\s*design|site|design(?:ed)?|developed|built|made|crafted|created|powered|"
-    r"hosted|webdesign|realisiert|umgesetzt|gestaltet|dise[nñ]ad[oa]|desarrollad[oa]|"
+    r"hosted|hosting|webdesign|realisiert|umgesetzt|gestaltet|dise[nñ]ad[oa]|desarrollad[oa]|"
     r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b"
     r"|\btheme\b[\s:]+(?:\w+\s+){0,3}by\b"  # "Theme: Example by Example Themes"
     # "Design: Studio X", "Webdesign & SEO: ...", "Réalisation : ...", "Credits: ..."
     r"|\b(?:(?:web\s*)?design|r[ée]alisation|conception|cr[ée]dits?|gestaltung|umsetzung)"
-    r"(?:\s*(?:&|and|\+|und|et|y)\s*\w+)?\s*:",
+    r"(?:\s*(?:&|and|\+|und|et|y)\s*\w+)?\s*:"
+    r"|(?:제작|制作|网站建设)\s*[:：]",  # Korean, Japanese, Chinese "made by:"
     re.I,
 )
 
@@ -279,6 +280,8 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
                 facts.faxes.add(number)
             elif number:
                 facts.phones.append(number)
+                if owner := anchor_owner(anchor):
+                    facts.named_phones.append((number, owner))
             continue
         whatsapp = _WHATSAPP.search(href)
         if whatsapp:
@@ -335,7 +338,11 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
         for match in re.finditer(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", window, re.I):
             if "@" not in window[max(0, match.start() - 1) : match.start()]:
                 facts.credited_domains.add(registrable_domain(match.group(1)))
+        # The agency's own line ("Website by Example Studio, 02 9000 5555 | ..."), not what follows it.
+        own_line = re.split(r"\s[|·•]\s|\.\s", window, maxsplit=1)[0]
+        facts.others_phones.update(hit.e164 for hit in phones_in_text(own_line, region))
     facts.emails.extend(emails_in_text(flat))
+
     facts.words_emails.extend(words_emails_in_text(flat))
     for hit in phones_in_text(text, region):
         if hit.fax:

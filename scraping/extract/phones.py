@@ -72,7 +72,9 @@ ORGANISATION = re.compile(
     r"\b(?:s\.a\.|s\.l\.|s\.p\.a\.|s\.r\.l\.|s\.r\.o\.|sp\. z o\.o\.|co\.)|"
     r"\b(?:hotel|chamber|association|council|authority|ministry|bank|university|hospital|supplier|"
     r"group|holdings?|gruppe|groupe|grupo|gruppo|konzern|organi[sz]ation|institute|foundation|federation|"
-    r"agency|agenzia|agence|agencia|agentur|"
+    r"agency|agenzia|agence|agencia|agentur|firma|empresa|entreprise|soci[ée]t[ée]|societ[àa]|spole[čc]nost|"
+    r"[şs]irket|aliad[oa]|parceir[oa]|partenaire|socio|alojamento|alojamiento|hospedaje|accommodation|"
+    r"h[ée]bergement|unterkunft|"
     r"distributor|dealer|wholesaler?|partner|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
     r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b)",
     re.I,
@@ -94,6 +96,14 @@ _FORMER = re.compile(
 # A brand or an acronym in running words before a number ("Call GreenSky at", "NICEIC on", "med ADP
 # Fredericia Havn (tlf."): a word in capitals or with a capital inside, or a registered-mark sign.
 _BRAND = re.compile(r"(?<!\w)(?:[A-Z]{3,}|[A-Z][a-z]+[A-Z][A-Za-z]*)(?!\w)|[®™]")
+# "handled by Example Pet Emergency Service": a number given on someone else's behalf.
+_BY_NAME = re.compile(r"\b(?:by|von|par|por|door)\s+(?:the\s+)?[A-Z]")
+# Capitals that are no organisation: labels, time zones, countries, titles.
+_NOT_BRANDS = set(
+    "GSM SMS MMS CET CEST GMT UTC EST EDT CST CDT PST PDT AEST AEDT ACST AWST NZST NZDT IST JST KST HKT SGT "
+    "WAT EAT CAT SAST USA UAE EU HQ FAQ VAT GST CEO CFO CTO COO PO ID TOLL FREE NOW CALL TEXT TODAY OR AND "
+    "NB PS ASAP".split()
+)
 _SENTENCE_END = re.compile(r"[.!?|•·]\s+(?=[A-Z])|[|•·]")
 
 
@@ -106,15 +116,19 @@ def named_organisation(before: str) -> str:
     the number says whose it is.
     """
     ends = [0, *(match.end() for match in _SENTENCE_END.finditer(before))]
-    for start in reversed(ends):
-        part = before[start:]
-        if ORGANISATION.search(part):
-            return part
-        if re.search(r"(?<!\w)[a-zà-ÿ]{2,}(?!\w)", part) and any(
-            not (_PHONE_LABEL.fullmatch(brand) or _FAX_LABEL.fullmatch(brand))
-            for brand in _BRAND.findall(part)
-        ):
-            return part
+    for start, end in reversed(list(zip(ends, [*ends[1:], len(before)], strict=True))):
+        segment = before[start:end]
+        running = re.search(r"(?<!\w)[a-zà-ÿ]{2,}(?!\w)", segment)
+        brands = [
+            brand
+            for brand in _BRAND.findall(segment)
+            if not (_PHONE_LABEL.fullmatch(brand) or _FAX_LABEL.fullmatch(brand))
+            and brand.upper() not in _NOT_BRANDS
+        ]
+        if ORGANISATION.search(segment) or (running and (_BY_NAME.search(segment) or brands)):
+            return before[start:]
+        if running and len(segment.split()) >= 4:
+            return ""  # a sentence of its own that names no one: the number is given plainly
     return ""
 
 
@@ -143,6 +157,14 @@ def _label_before(text: str, start: int) -> str:
 def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
     hits = []
     for match in phonenumbers.PhoneNumberMatcher(text, region or "ZZ"):
+        if (
+            match.number.country_code != 1
+            and _NORTH_AMERICAN_FREE.match(match.raw_string)
+            and re.search(r"(?<!\d)1[\s.-]*\Z", text[max(0, match.start - 3) : match.start])
+        ):
+            # "1 (888) 283 4410" on a Mexican site is the toll-free line from the US and Canada.
+            number = phonenumbers.parse(match.raw_string, "US")
+            match = phonenumbers.PhoneNumberMatch(match.start, match.raw_string, number)
         raw = match.raw_string
         digits = re.sub(r"\D", "", raw)
         if len(digits) < 8 or _DATE.match(raw):
@@ -170,10 +192,10 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
         if _FORMER.search(part):
             continue  # "our old number ... is no longer in use"
         ours = not named and _OURS.search(part)
-        if not (named or ours) and _foreign(match.number, region) and len(part.split()) > 3:
-            # Another country's number with words before it ("Germany – Example Weinhaus, Munich –"):
-            # a distributor's or a partner's unless the words name the company (`site.named_elsewhere`);
-            # an office of its own is given as one ("US: +1 ...").
+        if not (named or ours) and _foreign(match.number, region) and _PROPER_NAME.search(part):
+            # Another country's number after a name ("Germany – Example Weinhaus, Munich –"): a
+            # distributor's or a partner's unless the name is the company's (`site.named_elsewhere`);
+            # an office of its own is given as one ("US: +1 ...", "From the US and Canada: 1 888 ...").
             named = part
         prose = not ours and (words >= PROSE_WORDS or (label != "phone" and words > CONTACT_LINE_WORDS))
         for number in [match.number, *_same_exchange(text, match)]:
@@ -181,9 +203,11 @@ def phones_in_text(text: str, region: str | None) -> list[PhoneHit]:
     return hits
 
 
+_NORTH_AMERICAN_FREE = re.compile(r"\(?8(?:00|33|44|55|66|77|88)\)?[\s.-]*\d{3}[\s.-]*\d{4}$")
+
 # "040-2756 3184, 2756 3185" and "2756 3184 / 85": more lines of one exchange, written as the digits
 # that differ from the number before.
-_NEXT_LINE = re.compile(r"\s*(?:/\s*(\d{2,3})|[,/]\s*(\d[\d -]{2,10}\d))(?![\d-])")
+_NEXT_LINE = re.compile(r"\s*(?:/\s*(\d{2,3})(?![\d-]|\s\d)|[,/]\s*(\d[\d -]{2,10}\d)(?![\d-]))")
 
 
 def _same_exchange(text: str, match: phonenumbers.PhoneNumberMatch) -> list[phonenumbers.PhoneNumber]:
@@ -209,6 +233,10 @@ def _same_exchange(text: str, match: phonenumbers.PhoneNumberMatch) -> list[phon
     return numbers
 
 
+# Two capitalised words in a row after the first word: a proper name ("Example Weinhaus", "Tuscan Cellars").
+_PROPER_NAME = re.compile(r"(?<=[\s,;:–—(])[A-ZÀ-ÖØ-Þ][\w'’&.-]*\s+[A-ZÀ-ÖØ-Þ][\w'’&.-]*")
+
+
 def _foreign(number: phonenumbers.PhoneNumber, region: str | None) -> bool:
     return bool(region) and number.country_code != phonenumbers.country_code_for_region(region)
 
@@ -225,6 +253,20 @@ def parse_phone(raw: str, region: str | None) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     return _e164(number) if phonenumbers.is_valid_number(number) else None
+
+
+def anchor_owner(anchor: LexborNode) -> str:
+    """The words before a tel: link in its paragraph when they name another organisation ("handled
+    by Example Pet Emergency Service: <a href=tel:...>"), else ""."""
+    before = []  # the link's own line: back to a <br> or the start of its block
+    node = anchor.prev
+    while node is not None and node.tag not in _LINE_BREAKS:
+        before.insert(0, node.text(separator=" ") or "")
+        node = node.prev
+    return named_organisation(" ".join(" ".join(before).split()) + " ")
+
+
+_LINE_BREAKS = {"br", "p", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
 
 
 def anchor_label(anchor: LexborNode) -> str:

@@ -55,6 +55,14 @@ def test_the_town_the_titles_add_to_the_name_is_not_part_of_it():
     assert lead_of(page.format("Home"), page.format("About")).company_name == "Bank of Sydney"
 
 
+def test_the_english_pages_name_wins_over_the_korean_pages_name():
+    korean = "<title>{} | (주)아크메정밀</title>"
+    english = "<title>{} | ACME PRECISION</title>"
+    pages = [korean.format(page) for page in ("메인", "회사소개", "오시는 길", "사업분야")]
+    pages += [english.format(page) for page in ("Home", "About", "Contact")]
+    assert lead_of(*pages, site="https://www.acme.co.kr/").company_name == "ACME PRECISION"
+
+
 def test_a_full_width_bar_separates_a_japanese_title():
     page = "<title>{}｜株式会社アクメ分析</title>"
     lead = lead_of(page.format("会社概要"), page.format("お問い合わせ"), site="https://www.acme.co.jp/")
@@ -250,6 +258,16 @@ def test_an_example_in_a_form_is_not_a_phone():
 
 def test_a_second_line_written_in_full_after_a_slash():
     assert lead_of("<p>Ph: (02) 9000 1234 / 9000 1240</p>").phones == ["+61290001234", "+61290001240"]
+
+
+def test_a_north_american_toll_free_line_on_a_site_abroad():
+    lead = lead_of(
+        "<p>Teléfonos: +52 (951) 514 22 78 / 514 22 79</p>"
+        "<p>Desde EUA y Canadá: 1 (888) 283 4410 (sin costo)</p>",
+        geography="Oaxaca, México",
+        site="https://www.acme.mx/",
+    )
+    assert lead.phones == ["+529515142278", "+529515142279", "+18882834410"]
 
 
 def test_a_japanese_number_is_not_a_date():

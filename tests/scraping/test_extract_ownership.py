@@ -255,3 +255,32 @@ def test_a_certified_mail_box_named_like_the_site_is_the_companys():
         "<p>Garante privacy: protocollo@pec.authority.it</p>"
     )
     assert lead.emails == ["info@acme-analytics.com.au", "acmeanalytics@pec.provider.it"]
+
+
+def test_a_tel_link_after_another_organisations_name_in_its_sentence_is_theirs():
+    lead = lead_of(
+        '<p>Clinic: <a href="tel:+61290001234">(02) 9000 1234</a></p>'
+        "<p>Emergencies outside opening hours are handled by <strong>Harbour Pet Emergency Service"
+        '</strong>, Ryde: <a href="tel:+61290009999">(02) 9000 9999</a>.</p>'
+        "<p>During the show our stand service answers around the clock on "
+        '<a href="tel:+61412345678">0412 345 678</a>.</p>'
+    )
+    assert lead.phones == ["+61290001234", "+61412345678"]
+
+
+def test_a_partner_named_by_its_kind_in_several_languages_is_not_the_company():
+    lead = lead_of(
+        "<p>Teléfono: (02) 9000 1234</p>"
+        "<p>Laboratorio dental aliado: Dentalab Sur (tel. 02 9000 7777).</p>"
+        "<p>Dostawcą komory jest firma Termo-Drew z Kalisza (tel. 02 9000 8888).</p>"
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_the_makers_number_in_a_credit_is_not_the_companys():
+    lead = lead_of(
+        "<footer><p>TEL : 031-491-2345 · 제작 : 웹마루디자인 (1588-0000)</p></footer>",
+        geography="Ansan, South Korea",
+        site="https://www.acme.co.kr/",
+    )
+    assert lead.phones == ["+82314912345"]
