@@ -16,7 +16,7 @@ from scraping import extract
 # A home page with less text than this that only leads to language roots (/en/, /de-at/) is a
 # language chooser or a redirect page, not the site's home.
 _STUB_TEXT_CHARS = 600
-_LANGUAGE_ROOT = re.compile(r"^/([a-z]{2})(?:[-_][a-z]{2})?/?$", re.I)
+_LANGUAGE_ROOT = re.compile(r"^/([a-z]{2})(?:[-_][a-z]{2})?(?:/|/index\.(?:html?|php|aspx?))?$", re.I)
 # Where a country's main language code differs from its ISO 3166 code (else the code itself is tried).
 _COUNTRY_LANGUAGES = {
     **dict.fromkeys(("AT", "CH", "LI"), "de"),

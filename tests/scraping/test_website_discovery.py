@@ -133,6 +133,11 @@ def test_language_roots_are_chosen_by_language_then_english_then_the_refresh():
     assert language_root(refresh, "fi", same_site) == "https://a.example/en/"
     assert language_root(refresh, "nl", same_site) == "https://a.example/nl/"
     assert language_of("GR") == "el" and language_of("DE") == "de" and language_of(None) == ""
+    # an intro page whose links name the language homes' index files
+    intro = stub(
+        "https://a.example/", links=("https://a.example/ko/index.html", "https://a.example/en/index.html")
+    )
+    assert language_root(intro, "ko", same_site) == "https://a.example/ko/index.html"
 
 
 def test_a_real_home_page_is_not_a_language_chooser():
