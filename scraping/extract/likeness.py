@@ -55,14 +55,17 @@ def named_after_site(local: str, domains: set[str]) -> bool:
 
 
 def names_company(text: str, name: str, domains: set[str]) -> bool:
-    """Whether words name the company itself: its name's first word, or most of its words ("Telangana
-    Printers Association" shares one trade word with "Lakshmi Ganapathi Offset Printers"), or its domain,
-    or a word in capitals the domain starts with ("KTS" for ktselectrical.example)."""
-    words = [word for word in company_key(name).split() if len(word) >= 3]
+    """Whether words name the company itself: its name's first two words together ("Example Dental"
+    in a line, not "Example Street" nor "Other Dental"), or its domain, or a word in capitals the domain
+    starts with ("KTS" for ktselectrical.example)."""
+    head = company_key(name).split()[:2]
+    text = re.sub(r"\S+@\S+|https?://\S+", " ", text)  # an address in the line names its mailbox, not who
     folded = fold(text)
-    letters, present = squashed(folded), set(re.findall(r"\w+", folded))
-    if words and (words[0] in present or 2 * len(present.intersection(words)) >= len(words)):
+
+    letters, words = squashed(folded), re.findall(r"\w+", folded)
+    if head and any(words[start : start + len(head)] == head for start in range(len(words))):
         return True
+
     acronyms = [word.lower() for word in re.findall(r"\b[A-Z]{3,}\b", text)]
     labels = {squashed(domain.split(".")[0]) for domain in domains}
     return any(label in letters or any(map(label.startswith, acronyms)) for label in labels)

@@ -38,7 +38,9 @@ from scraping.normalize import registrable_domain
 _CREDIT = re.compile(
     r"\b(?:web\s*site|web\s*design|site|design(?:ed)?|developed|built|made|crafted|created|powered|"
     r"hosted|hosting|webdesign|realisiert|umgesetzt|gestaltet|dise[nñ]ad[oa]|desarrollad[oa]|"
-    r"dise[nñ]o\s+web|sitio\s+web)\s+(?:and\s+\w+\s+)?(?:by|von|durch|por)\b"
+    r"dise[nñ]o\s+web|sitio\s+web|template|levert|laget|utviklet|lavet|udviklet|skapad|utvecklad|"
+    r"gemaakt|ontwikkeld|realizzato|sviluppato|desenvolvido|criado|wykonanie)\s+(?:and\s+\w+\s+)?"
+    r"(?:by|von|durch|por|av|af|door|da|przez)\b"
     r"|\btheme\b[\s:]+(?:\w+\s+){0,3}by\b"  # "Theme: Example by Example Themes"
     # "Design: Studio X", "Webdesign & SEO: ...", "Réalisation : ...", "Credits: ..."
     r"|\b(?:(?:web\s*)?design|r[ée]alisation|conception|cr[ée]dits?|gestaltung|umsetzung)"
@@ -339,7 +341,7 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
             if "@" not in window[max(0, match.start() - 1) : match.start()]:
                 facts.credited_domains.add(registrable_domain(match.group(1)))
         # The agency's own line ("Website by Example Studio, 02 9000 5555 | ..."), not what follows it.
-        own_line = re.split(r"\s[|·•]\s|\.\s", window, maxsplit=1)[0]
+        own_line = re.split(r"\s[|·•]\s|\.\s+(?=[A-ZÀ-Þ])", window, maxsplit=1)[0]
         facts.others_phones.update(hit.e164 for hit in phones_in_text(own_line, region))
     facts.emails.extend(emails_in_text(flat))
 
@@ -347,11 +349,10 @@ def _read_text(facts: PageFacts, region: str | None) -> None:
     for hit in phones_in_text(text, region):
         if hit.fax:
             facts.faxes.add(hit.e164)
-        elif hit.prose:
-            facts.prose_phones.append(hit.e164)
         else:
-            facts.phones.append(hit.e164)
+            (facts.prose_phones if hit.prose else facts.phones).append(hit.e164)
             if hit.named:
                 facts.named_phones.append((hit.e164, hit.named))
+
     facts.footer_name = footer_name(flat)
     facts.text_addresses = find_addresses(text)

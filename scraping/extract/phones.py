@@ -28,7 +28,7 @@ _PHONE_AND_FAX = re.compile(
 )
 _PHONE_LABEL = re.compile(
     r"\b(phone|tel|telephone|telefon|teléfono|telefono|tlf|mobile|mobil|móvil|movil|"
-    r"call|ph|hotline|helpline|infolinia|whatsapp|fon|toll[- ]?free|freephone)\b",
+    r"call|ph|hotline|helpline|infolinia|whatsapp|fon|toll[- ]?free|freephone|cell|cellphone|celular|cel)\b",
     re.I,
 )
 # Identifiers printed beside contacts: company, tax, bank and licence numbers in the languages LeadEngine
@@ -39,7 +39,7 @@ _NOT_PHONE_LABEL = re.compile(
     r"nip|regon|krs|cvr|org\.?\s?nr|organisationsnummer|y-?tunnus|vkn|mersis|siret|siren|rcs|naf|ape|"
     r"kvk|rsin|handelsregister|amtsgericht|hrb|hra|registergericht|rea|registro|nit|ruc|rut|cuit|vergi|reg(?:istration)?|"
     r"company\s+(?:no|number|reg)|corporate\s+number|法人番号|tax|steuer(?:nummer)?|st\.?-?nr|"
-    r"iban|bic|swift|sort\s+code|account|konto|blz|bankgiro|plusgiro|paybill|till|"
+    r"iban|bic|swift|sort\s+code|account|konto|kto|blz|bankgiro|plusgiro|paybill|till|"
     r"order|invoice|ref|reference|version|build|release|isbn|licen[cs]e|lic|nmls|permit|"
     r"postcode|zip|cap\.?\s*soc|capital|e\.g|z\.\s?b|p\.\s?ex|ej|esempio|beispiel|example)\b\.?|例[)）]?)"
     r"(?:\s+[a-z]{2,6}\b\.?)?"  # "Licence RBQ : 1234-5678-01"
@@ -75,8 +75,13 @@ ORGANISATION = re.compile(
     r"agency|agenzia|agence|agencia|agentur|firma|empresa|entreprise|soci[ée]t[ée]|societ[àa]|spole[čc]nost|"
     r"[şs]irket|aliad[oa]|parceir[oa]|partenaire|socio|alojamento|alojamiento|hospedaje|accommodation|"
     r"h[ée]bergement|unterkunft|"
-    r"distributor|dealer|wholesaler?|partner|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
-    r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b)",
+    r"distributor|dealer|wholesaler?|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
+    r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b|"
+    # A partner, in compounds too ("samarbejdspartner", "partnerünk", "Kooperationspartner").
+    r"partner|"
+    # Chinese and Japanese kinds, written without spaces: association, bank, hospital, university,
+    # organiser, distributor, agent.
+    r"協會|协会|協会|公會|銀行|银行|醫院|医院|病院|大學|大学|主辦|主办|經銷|经销|代理商|販売店|代理店)",
     re.I,
 )
 
@@ -104,7 +109,10 @@ _NOT_BRANDS = set(
     "WAT EAT CAT SAST USA UAE EU HQ FAQ VAT GST CEO CFO CTO COO PO ID TOLL FREE NOW CALL TEXT TODAY OR AND "
     "NB PS ASAP".split()
 )
-_SENTENCE_END = re.compile(r"[.!?|•·]\s+(?=[A-Z])|[|•·]")
+# Three capitalised words in a row inside a sentence: an organisation's name ("please call Southeast
+# Pet Emergency Service on"); a person's name is mostly two.
+_ORGANISATION_NAME = re.compile(r"(?<=[\s,;(])(?:[A-ZÀ-ÖØ-Þ][\w'’&.-]*\s+){2}[A-ZÀ-ÖØ-Þ][\w'’&.-]*")
+_SENTENCE_END = re.compile(r"[.!?|•·]\s+(?=[A-Z0-9])|[|•·]")
 
 
 def named_organisation(before: str) -> str:
@@ -125,7 +133,8 @@ def named_organisation(before: str) -> str:
             if not (_PHONE_LABEL.fullmatch(brand) or _FAX_LABEL.fullmatch(brand))
             and brand.upper() not in _NOT_BRANDS
         ]
-        if ORGANISATION.search(segment) or (running and (_BY_NAME.search(segment) or brands)):
+        named = _BY_NAME.search(segment) or _ORGANISATION_NAME.search(segment) or brands
+        if ORGANISATION.search(segment) or (running and named):
             return before[start:]
         if running and len(segment.split()) >= 4:
             return ""  # a sentence of its own that names no one: the number is given plainly

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from scraping.extract.emails import PLACEHOLDER_LOCALS, is_certified_mail, is_free_mail, rank_emails
+from scraping.extract.emails import PLACEHOLDER_LOCALS, EmailHit, is_certified_mail, is_free_mail, rank_emails
 from scraping.extract.facts import PageFacts
 from scraping.extract.likeness import (
     alike,
@@ -109,15 +109,32 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
     if not own:
         # A site with no address of its own may use another domain for mail: take what its contact
         # and legal pages give, never a testimonial's, a credited agency's or a placeholder.
+        credited = set().union(*(page.credited_domains for page in pages))
+
+        def usable(hit: EmailHit) -> bool:
+            return not (
+                hit.credited
+                or hit.address in quoted
+                or hit.address.split("@")[0] in PLACEHOLDER_LOCALS
+                or registrable_domain(hit.address.split("@", 1)[1]) in credited
+            )
+
         own = [
             hit.address
             for page in pages
             if _CONTACT_PAGE.search(urlsplit(page.url).path)
             for hit in page.emails
-            if not hit.credited
-            and hit.address not in quoted
-            and hit.address.split("@")[0] not in PLACEHOLDER_LOCALS
+            if usable(hit)
         ]
+        # The domain those give is the company's mail domain: its staff's addresses there count too.
+        mail = {registrable_domain(address.split("@", 1)[1]) for address in own if not is_free_mail(address)}
+        own += [
+            hit.address
+            for page in pages
+            for hit in page.emails
+            if registrable_domain(hit.address.split("@", 1)[1]) in mail and usable(hit)
+        ]
+        domains = domains | mail
     foreign = sorted({*foreign, *quoted} - set(own))
     return rank_emails(own, domains), foreign
 
@@ -132,8 +149,9 @@ def _own_domain(address: str, domains: set[str]) -> bool:
     return registrable_domain(address.split("@", 1)[1]) in domains
 
 
-def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], set[str]]:
-    """(numbers, postal addresses) given beside another organisation's e-mail address.
+def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], set[str], set[str]]:
+    """(numbers, postal addresses) given beside another organisation's e-mail address, and the numbers
+    each given alone beside one of the company's own addresses (a person's or a desk's contact line).
 
     A block whose addresses are none of them the company's (`emails`, by domain) nor at a public mail
     provider speaks for someone else: a data-protection officer, a partner, a supplier.
@@ -146,6 +164,8 @@ def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], 
     phones: set[str] = set()
     postal: set[str] = set()
     own_phones: set[str] = set()
+    contact_lines: set[str] = set()
+
     for page in pages:
         for addresses, block_phones, block_postal in page.email_blocks:
             if not any(map(own, addresses)):
@@ -153,9 +173,11 @@ def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], 
                 postal |= set(block_postal)
             elif all(map(own, addresses)):
                 own_phones |= block_phones
+                if len(addresses) == 1 and len(block_phones) == 1:
+                    contact_lines |= block_phones  # "Jana Example, quality, quality@..., +420 ..."
     # A footer cell holding the company's line and the web agency's credit is one block: a number the
     # company also gives beside its own address alone stays the company's.
-    return phones - own_phones, postal
+    return phones - own_phones, postal, contact_lines
 
 
 LEGAL_PAGE = re.compile(
@@ -166,7 +188,7 @@ LEGAL_PAGE = re.compile(
 )
 
 
-def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
+def site_phones(pages: list[PageFacts], others: set[str], owned: set[str] = frozenset()) -> list[str]:
     """Every number the site gives as its own: not a fax, not another organisation's (`others`).
 
     Numbers met only inside long sentences ("the council's helpline is ...") count only when the site
@@ -174,13 +196,20 @@ def site_phones(pages: list[PageFacts], others: set[str]) -> list[str]:
     """
     faxes = set().union(*(page.faxes for page in pages))
     others = others | set().union(*(page.others_phones for page in pages))
-    contact = dict.fromkeys(phone for page in pages for phone in page.phones)
+    # A number beside the company's own address ("Jana Example, quality, quality@..., +420 ...") is a
+    # contact even inside a long line.
+    by_page = [(page, [*page.phones, *(p for p in page.prose_phones if p in owned)]) for page in pages]
+    contact = dict.fromkeys(phone for _, numbers in by_page for phone in numbers)
     phones = [phone for phone in contact if phone not in faxes and phone not in others]
     # A number met only on the legal pages of a site that gives its own elsewhere is whoever the legal
     # text names: the consumer authority, the host, the data-protection office.
     elsewhere = {
-        phone for page in pages if not LEGAL_PAGE.search(urlsplit(page.url).path) for phone in page.phones
+        phone
+        for page, numbers in by_page
+        if not LEGAL_PAGE.search(urlsplit(page.url).path)
+        for phone in numbers
     }
+
     if elsewhere.intersection(phones):
         phones = [phone for phone in phones if phone in elsewhere]
     if phones:
@@ -198,7 +227,7 @@ def named_elsewhere(pages: list[PageFacts], name: str, domains: set[str]) -> set
         for number, line in page.named_phones
         if not names_company(line, name, domains)
     )
-    everywhere = Counter(number for page in pages for number in page.phones)
+    everywhere = Counter(number for page in pages for number in [*page.phones, *page.prose_phones])
     return {number for number, count in named.items() if everywhere[number] <= count}
 
 
@@ -245,8 +274,8 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     name, structured = site_name(pages)
     name = without_town(name, criteria.geography)
     emails, others_emails = site_emails(pages, domains)
-    others_phones, others_postal = others_blocks(pages, emails)
-    phones = site_phones(pages, others_phones | named_elsewhere(pages, name, domains))
+    others_phones, others_postal, own_phones = others_blocks(pages, emails)
+    phones = site_phones(pages, others_phones | named_elsewhere(pages, name, domains), own_phones)
     credited = set().union(*(page.credited_domains for page in pages))
     socials = site_socials(pages, domains, credited - domains)
     people = [

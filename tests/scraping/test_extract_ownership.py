@@ -284,3 +284,41 @@ def test_the_makers_number_in_a_credit_is_not_the_companys():
         site="https://www.acme.co.kr/",
     )
     assert lead.phones == ["+82314912345"]
+
+
+def test_a_partners_number_named_three_ways_in_running_text():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>"
+        "<p>Out of hours emergencies: please call Harbour Pet Emergency Service on (02) 9000 9999.</p>"
+        "<p>Galvanising is done by our long-standing samarbejdspartner Example Zink, tlf. (02) 9000 8888.</p>"
+        "<p>Hétvégi ügyelet: SZTE Fogorvostudományi Kar, Tisza krt. 64., tel.: (02) 9000 7777</p>"
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_an_address_in_a_sentence_does_not_make_the_sentence_the_companys():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>",
+        "<p>Complaints (copy to privacy@acme-analytics.com.au): OAIC hotline 1300 363 992</p>",
+        pages=("", "news"),
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_a_contact_line_beside_a_company_address_counts_inside_a_long_line():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>"
+        "<p>Questions about quality and complaints: Jana Example, quality manager, "
+        "quality@acme-analytics.com.au, (02) 9000 1230</p>"
+    )
+    assert lead.phones == ["+61290001234", "+61290001230"]
+
+
+def test_a_sites_mail_domain_found_on_its_contact_page_covers_its_staff():
+    lead = lead_of(
+        "<p>Welcome</p>",
+        "<p>E-mail: office@acmemail.com.au</p><p>Website by Pixel Studio, hello@pixelstudio.com.au</p>",
+        "<ul><li>Ann Example, partner – ann@acmemail.com.au</li></ul>",
+        pages=("", "contact", "team"),
+    )
+    assert lead.emails == ["office@acmemail.com.au", "ann@acmemail.com.au"]
