@@ -16,11 +16,11 @@ from scraping.extract.facts import PageFacts
 from scraping.extract.likeness import alike
 from scraping.normalize import company_key, has_legal_form, registrable_domain
 
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|｜]\s*|\s+::\s+")
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|｜－]\s*|\s+::\s+")
 _GENERIC_TITLE = re.compile(
     r"^(home|homepage|home page|welcome|start|startseite|inicio|accueil|contact(?: us)?|about(?: us)?|"
     r"kontakt|impressum|contacto|sobre nosotros|quiénes somos|quienes somos|team|our team|"
-    r"official (?:web)?site|index)$",
+    r"official (?:web)?site|index|首頁|首页|ホーム|トップページ|홈|메인)$",
     re.I,
 )
 _WELCOME = re.compile(r"^(welcome to|willkommen bei|bienvenidos? a|bienvenue chez)\s+", re.I)

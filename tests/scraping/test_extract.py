@@ -63,6 +63,10 @@ def test_the_english_pages_name_wins_over_the_korean_pages_name():
     assert lead_of(*pages, site="https://www.acme.co.kr/").company_name == "ACME PRECISION"
 
 
+def test_a_full_width_dash_separates_a_chinese_title_from_its_page_name():
+    assert clean_title("首頁－竹威精密工業股份有限公司") == "竹威精密工業股份有限公司"
+
+
 def test_a_full_width_bar_separates_a_japanese_title():
     page = "<title>{}｜株式会社アクメ分析</title>"
     lead = lead_of(page.format("会社概要"), page.format("お問い合わせ"), site="https://www.acme.co.jp/")

@@ -119,6 +119,10 @@ KNOWN_GAPS: dict[str, tuple[set[str], str]] = {
     "www.veterinariahuellitas.mx": ({"name"}, "the structured name against the brand every page shows"),
     "www.palety-brda-bydgoszcz.pl": ({"name"}, "the titles add the trade word to the brand"),
     "www.hanbit-mold-ansan.co.kr": ({"name"}, "the Korean pages read for a Korean job name it in Korean"),
+    "www.chuwei-precision-hsinchu.com.tw": (
+        {"name"},
+        "the Chinese pages read for a Taiwanese job name it in Chinese",
+    ),
 }
 
 
