@@ -30,7 +30,10 @@ _DOT_WORDS = r"dot|\.|punkt|punto|point|ponto|piste|prik|kropka|nokta|pont|tečk
 _OPEN, _CLOSE = r"[\[\(\{<«]", r"[\]\)\}>»]"
 _BRACKETED_AT = re.compile(rf"\s*{_OPEN}\s*(?:{_AT_WORDS})\s*{_CLOSE}\s*", re.I)
 _BRACKETED_DOT = re.compile(rf"\s*{_OPEN}\s*(?:{_DOT_WORDS})\s*{_CLOSE}\s*", re.I)
+# "info★example.co.jp (please replace ★ with @)": a star between a mailbox and a domain.
+_STAR_AT = re.compile(r"(?<=[\w.+-])\s?[★☆]\s?(?=[a-z0-9][a-z0-9-]*\.)", re.I)
 # "name @ domain . com": an "@" and dots spaced on both sides ("emails from @domain" is not an address).
+
 _SPACED_AT = re.compile(r"(?<=[\w.+-])[ \t]+@[ \t]+(?=[a-z0-9])", re.I)  # spaced on both sides
 _SPACED_DOT = re.compile(r"(@[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?:[ \t]+\.[ \t]+([a-z0-9-]+))", re.I)
 _WORDS = re.compile(
@@ -208,6 +211,7 @@ def deobfuscate(text: str) -> str:
     text = _BRACKETED_AT.sub("@", text)
     text = _BRACKETED_DOT.sub(".", text)
     text = _SPACED_AT.sub("@", text)
+    text = _STAR_AT.sub("@", text)
     previous = None
     while previous != text:  # one spaced dot per pass: "domain . co . uk"
         previous, text = text, _SPACED_DOT.sub(r"\1.\2", text)

@@ -29,7 +29,7 @@ from scraping.extract.emails import (
 from scraping.extract.facts import PageFacts
 from scraping.extract.names import footer_name
 from scraping.extract.people import people_in_html
-from scraping.extract.phones import anchor_label, anchor_owner, parse_phone, phones_in_text
+from scraping.extract.phones import anchor_label, anchor_owner, names_by_kind, parse_phone, phones_in_text
 from scraping.extract.regions import region_for
 from scraping.extract.socials import social_profile
 from scraping.extract.structured import read_json_ld, read_microdata
@@ -99,6 +99,7 @@ def parse_page(html: str, url: str, region: str | None = None) -> PageFacts:
     body = tree.body or tree.root
     facts.text = body.text(separator="\n") if body is not None else ""
     _read_email_blocks(tree, facts, region, links)
+    _read_row_owners(tree, facts, region)
     _read_text(facts, region)
     return facts
 
@@ -238,7 +239,23 @@ def _read_email_blocks(
             facts.email_blocks.append((addresses, phones, postal))
 
 
+def _read_row_owners(tree: LexborHTMLParser, facts: PageFacts, region: str | None) -> None:
+    """A number in a table row whose earlier cells name another organisation ("Calgary (agent terminal)
+    | Operated by Example Cartage Ltd., ... | (403) ...") is that organisation's: the row is its line."""
+    for row in tree.css("tr"):
+        if row.css_first("table") is not None:
+            continue  # a layout table's row holds a page, not a record
+        cells = [" ".join((cell.text(separator=" ") or "").split()) for cell in row.css("td, th")]
+        line = " · ".join(cells)
+        if len(cells) < 2 or len(line) > 400:
+            continue
+        facts.named_phones.extend(
+            (hit.e164, hit.named) for hit in phones_in_text(line, region) if names_by_kind(hit.named)
+        )
+
+
 def _read_head(tree: LexborHTMLParser, facts: PageFacts) -> None:
+
     title = tree.css_first("title")
     facts.title = title.text() if title is not None else ""
     for meta in tree.css("meta"):
@@ -266,6 +283,12 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
         address = clean_email(decode_cfemail(element.attributes.get("data-cfemail") or ""))
         if address:
             facts.emails.append(EmailHit(address, "cfemail", _in_credit(element)))
+    # A frameset's pages are the site's pages: followed as links.
+    for frame in tree.css("frame[src], iframe[src]"):
+        absolute = join_url(facts.url, (frame.attributes.get("src") or "").strip())
+        if absolute.startswith(("http://", "https://")):
+            facts.links.append((absolute.split("#", 1)[0], ""))
+
     for anchor in tree.css("a[href]"):
         href = (anchor.attributes.get("href") or "").strip()
         lowered = href.lower()

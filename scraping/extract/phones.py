@@ -74,14 +74,16 @@ ORGANISATION = re.compile(
     r"group|holdings?|gruppe|groupe|grupo|gruppo|konzern|organi[sz]ation|institute|foundation|federation|"
     r"agency|agenzia|agence|agencia|agentur|firma|empresa|entreprise|soci[ée]t[ée]|societ[àa]|spole[čc]nost|"
     r"[şs]irket|aliad[oa]|parceir[oa]|partenaire|socio|alojamento|alojamiento|hospedaje|accommodation|"
-    r"h[ée]bergement|unterkunft|"
+    r"h[ée]bergement|unterkunft|taxi|"
     r"distributor|dealer|wholesaler?|hurtownia|verband|kammer|lieferant|h[äa]ndler|c[áa]mara|"
     r"chambre|asociaci[óo]n|associa[çc][ãa]o|distribuidor|proveedor|fornecedor|fournisseur)\b|"
     # A partner, in compounds too ("samarbejdspartner", "partnerünk", "Kooperationspartner").
     r"partner|"
     # Chinese and Japanese kinds, written without spaces: association, bank, hospital, university,
     # organiser, distributor, agent.
-    r"協會|协会|協会|公會|銀行|银行|醫院|医院|病院|大學|大学|主辦|主办|經銷|经销|代理商|販売店|代理店)",
+    r"協會|协会|協会|公會|銀行|银行|醫院|医院|病院|大學|大学|主辦|主办|經銷|经销|代理商|販売店|代理店|"
+    # Japanese public offices and lenders: secretariat, job centre, chamber, credit union, city hall.
+    r"事務局|ハローワーク|商工会|信用金庫|市役所|税務署|組合)",
     re.I,
 )
 
@@ -109,9 +111,14 @@ _NOT_BRANDS = set(
     "WAT EAT CAT SAST USA UAE EU HQ FAQ VAT GST CEO CFO CTO COO PO ID TOLL FREE NOW CALL TEXT TODAY OR AND "
     "NB PS ASAP".split()
 )
-# Three capitalised words in a row inside a sentence: an organisation's name ("please call Southeast
-# Pet Emergency Service on"); a person's name is mostly two.
-_ORGANISATION_NAME = re.compile(r"(?<=[\s,;(])(?:[A-ZÀ-ÖØ-Þ][\w'’&.-]*\s+){2}[A-ZÀ-ÖØ-Þ][\w'’&.-]*")
+# Three capitalised words in a row after a verb or a preposition: an organisation's name ("please call
+# Southeast Pet Emergency Service on"); a person's name is mostly two, and a name with a role after
+# it ("Jane Example Managing Director") follows no verb.
+_ORGANISATION_NAME = re.compile(
+    r"\b(?i:call|contact|ring|by|from|with|via|at|to|through)\s+(?:the\s+)?(?:[A-ZÀ-ÖØ-Þ][\w'’&.-]*\s+){2}"
+    r"[A-ZÀ-ÖØ-Þ]|(?:[A-ZÀ-ÖØ-Þ][\w'’&.-]*\s+){2}[A-ZÀ-ÖØ-Þ][\w'’&.-]*\s*\((?i:tel|ph|phone|t)\b"
+)
+
 _SENTENCE_END = re.compile(r"[.!?|•·]\s+(?=[A-Z0-9])|[|•·]")
 
 
@@ -139,6 +146,12 @@ def named_organisation(before: str) -> str:
         if running and len(segment.split()) >= 4:
             return ""  # a sentence of its own that names no one: the number is given plainly
     return ""
+
+
+def names_by_kind(words: str) -> bool:
+    """Whether words name an organisation by a legal form or a kind, or as the one a number is given by:
+    the strict test, for lines where capitals are often a person's titles ("Jane Example, CPA")."""
+    return bool(ORGANISATION.search(words) or _BY_NAME.search(words))
 
 
 @dataclass

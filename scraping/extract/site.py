@@ -180,8 +180,10 @@ def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], 
     return phones - own_phones, postal, contact_lines
 
 
-LEGAL_PAGE = re.compile(
+# Pages about others: legal notices (the host, the authority) and lists of dealers and partners.
+OTHERS_PAGE = re.compile(
     r"impressum|imprint|legal|privacy|privacidad|privacite|datenschutz|mentions|aviso|reclamaci|"
+    r"dealer|distributor|stockist|reseller|haendler|handler|vertrieb|revendeur|distribuidor|rivenditor|"
     r"terms|conditions|agb|cgv|cookie|rgpd|gdpr|disclaimer|note-legali|informativa|polityka|integritet|"
     r"tietosuoja|colofon|disclosure",
     re.I,
@@ -202,11 +204,12 @@ def site_phones(pages: list[PageFacts], others: set[str], owned: set[str] = froz
     contact = dict.fromkeys(phone for _, numbers in by_page for phone in numbers)
     phones = [phone for phone in contact if phone not in faxes and phone not in others]
     # A number met only on the legal pages of a site that gives its own elsewhere is whoever the legal
-    # text names: the consumer authority, the host, the data-protection office.
+    # text names (the consumer authority, the host, the data-protection office); only on its dealers'
+    # page, a dealer's.
     elsewhere = {
         phone
         for page, numbers in by_page
-        if not LEGAL_PAGE.search(urlsplit(page.url).path)
+        if not OTHERS_PAGE.search(urlsplit(page.url).path)
         for phone in numbers
     }
 

@@ -62,9 +62,14 @@ def load_corpus(root: Path) -> list[Site]:
         truth = json.loads((directory / "truth.json").read_text())
         pages = []
         home = directory / truth.get("start", "/").strip("/") / "index.html"
-        files = sorted(directory.rglob("*.html"), key=lambda path: (path != home, str(path)))
+        files = sorted(
+            (*directory.rglob("*.html"), *directory.rglob("*.htm")),
+            key=lambda path: (path != home, str(path)),
+        )
         for file in files:
-            path = "/" + str(file.relative_to(directory)).removesuffix(".html").removesuffix("index")
+            path = "/" + str(file.relative_to(directory)).removesuffix(".html").removesuffix(
+                ".htm"
+            ).removesuffix("index")
             if any(path.startswith(blocked) for blocked in truth.get("never_fetched", [])):
                 continue
             text, _ = decode_body(file.read_bytes(), "text/html")

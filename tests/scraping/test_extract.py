@@ -132,6 +132,16 @@ def test_an_address_a_script_would_write_is_read_from_its_noscript():
     assert lead.emails == ["sales@acme-analytics.com.au"]
 
 
+def test_an_address_with_a_star_for_the_at_sign():
+    lead = lead_of("<p>E-mail: info★acme-analytics.com.au (please replace ★ with @)</p><p>Rated ★ 4.9</p>")
+    assert lead.emails == ["info@acme-analytics.com.au"]
+
+
+def test_a_framesets_pages_are_its_links():
+    page = parse_page('<frameset><frame src="menu.htm"><frame src="/home.htm"></frameset>', f"{SITE}", "AU")
+    assert [url for url, _ in page.links] == [f"{SITE}menu.htm", f"{SITE}home.htm"]
+
+
 def test_emails_from_mailto_text_entities_and_json_ld():
     lead = lead_of("""<a href="mailto:Sales@Acme-Analytics.com.au?subject=Hi">write</a>
     <p>info@acme-analytics.com.au</p><p>press&#64;acme-analytics.com.au</p>

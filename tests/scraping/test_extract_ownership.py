@@ -322,3 +322,32 @@ def test_a_sites_mail_domain_found_on_its_contact_page_covers_its_staff():
         pages=("", "contact", "team"),
     )
     assert lead.emails == ["office@acmemail.com.au", "ann@acmemail.com.au"]
+
+
+def test_a_table_rows_earlier_cells_say_whose_its_number_is():
+    lead = lead_of(
+        "<table><tr><td>Head office</td><td>1 Example St, Sydney</td><td>(02) 9000 1234</td></tr>"
+        "<tr><td>Perth (agent terminal)</td><td>Operated by Example Cartage Ltd., 4 Depot Rd</td>"
+        "<td>(08) 9000 6601 – call Sydney to book</td></tr>"
+        "<tr><td>Ann Example</td><td>director, CPA</td><td>0412 345 678</td></tr></table>"
+    )
+    assert lead.phones == ["+61290001234", "+61412345678"]
+
+
+def test_numbers_only_on_the_dealers_page_are_the_dealers():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>",
+        "<table><tr><td>Example Spares, Perth</td><td>(08) 9000 1111</td></tr></table>",
+        pages=("", "dealers"),
+    )
+    assert lead.phones == ["+61290001234"]
+
+
+def test_an_organisation_a_number_is_given_through_is_its_owner():
+    lead = lead_of(
+        "<p>Phone: (02) 9000 1234</p>"
+        "<p>Propane supply arranged through Prairie Propane Co-op, 02 9000 9902.</p>"
+        "<p>Transfer con Taxi Ibla, tel. 02 9000 2100.</p>"
+        '<p>"Great work." - Anita Example, Events Manager, Roundhay Conference Centre (tel 02 9000 0190)</p>'
+    )
+    assert lead.phones == ["+61290001234"]
