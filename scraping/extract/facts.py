@@ -48,3 +48,4 @@ class PageFacts:
     text: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute URL, link text)
     meta_refresh: str = ""
+    frames: list[str] = field(default_factory=list)  # <frame>/<iframe> pages on the site: parts of this page

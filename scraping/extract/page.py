@@ -283,11 +283,11 @@ def _read_links(tree: LexborHTMLParser, facts: PageFacts, region: str | None) ->
         address = clean_email(decode_cfemail(element.attributes.get("data-cfemail") or ""))
         if address:
             facts.emails.append(EmailHit(address, "cfemail", _in_credit(element)))
-    # A frameset's pages are the site's pages: followed as links.
+    # A frameset's pages are parts of the page: the crawl reads them as it follows a refresh.
     for frame in tree.css("frame[src], iframe[src]"):
         absolute = join_url(facts.url, (frame.attributes.get("src") or "").strip())
         if absolute.startswith(("http://", "https://")):
-            facts.links.append((absolute.split("#", 1)[0], ""))
+            facts.frames.append(absolute.split("#", 1)[0])
 
     for anchor in tree.css("a[href]"):
         href = (anchor.attributes.get("href") or "").strip()

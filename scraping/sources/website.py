@@ -232,9 +232,9 @@ class _SiteCrawl:
         self.phone = self.phone or any(
             number not in facts.faxes and number not in facts.others_phones for number in facts.phones
         )
-        if facts.meta_refresh:
-            # The seen-set cuts refresh loops.
-            self._offer(facts.meta_refresh, _REFRESH, depth)
+        # The seen-set cuts refresh loops; a frameset's frames are read as parts of the page.
+        for part in filter(None, [facts.meta_refresh, *facts.frames]):
+            self._offer(part, _REFRESH, depth)
         if depth < self.settings.max_depth:
             for link, text in facts.links:
                 self._offer(link, link_score(link, text), depth + 1)

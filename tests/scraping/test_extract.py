@@ -137,9 +137,9 @@ def test_an_address_with_a_star_for_the_at_sign():
     assert lead.emails == ["info@acme-analytics.com.au"]
 
 
-def test_a_framesets_pages_are_its_links():
+def test_a_framesets_pages_are_its_parts():
     page = parse_page('<frameset><frame src="menu.htm"><frame src="/home.htm"></frameset>', f"{SITE}", "AU")
-    assert [url for url, _ in page.links] == [f"{SITE}menu.htm", f"{SITE}home.htm"]
+    assert page.frames == [f"{SITE}menu.htm", f"{SITE}home.htm"]
 
 
 def test_emails_from_mailto_text_entities_and_json_ld():

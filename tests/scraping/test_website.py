@@ -118,6 +118,7 @@ KNOWN_GAPS: dict[str, tuple[set[str], str]] = {
     "www.bursztyn-spedycja-gdansk.pl": ({"name"}, "the brand's short form in og:site_name"),
     "www.veterinariahuellitas.mx": ({"name"}, "the structured name against the brand every page shows"),
     "www.palety-brda-bydgoszcz.pl": ({"name"}, "the titles add the trade word to the brand"),
+    "www.agriturismo-carrubo-antico-ragusa.it": ({"name"}, "the titles put the trade word before the brand"),
     "www.hanbit-mold-ansan.co.kr": ({"name"}, "the Korean pages read for a Korean job name it in Korean"),
     "www.chuwei-precision-hsinchu.com.tw": (
         {"name"},
