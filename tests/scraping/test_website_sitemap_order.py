@@ -76,12 +76,12 @@ def test_a_contact_link_is_fetched_while_the_sitemap_is_read(site):
     times = {path: (started, answered) for path, started, answered in log}
     # /kontakt (a contact page, outranked by nothing) started while the slow sitemap was in flight.
     assert times["/sitemap.xml"][0] <= times["/kontakt"][0] < times["/sitemap.xml"][1]
-    # /about (an about page, which a sitemap's contact page would outrank) waited for the sitemap.
+    # /about (an about page, which a sitemap's contact page would outrank) waited for the sitemap, and
+    # went out with the sitemap's /contact on the two slots then free (which of two requests sent at
+    # once the server starts first is the network's choice; ranking under a scarce budget is the next
+    # test's).
     assert times["/about"][0] >= times["/sitemap.xml"][1]
-    pages = [
-        path for path, _, _ in sorted(log, key=lambda entry: entry[1]) if path.startswith("/") and path != "/"
-    ]
-    assert pages.index("/contact") < pages.index("/about")
+    assert times["/contact"][0] >= times["/sitemap.xml"][1]
 
 
 def test_the_budget_goes_to_the_pages_of_best_rank_the_sitemaps_included(site):
