@@ -3,6 +3,10 @@
 Numbers labelled fax are kept apart (a site's fax is not its phone); dates, versions, order, tax and
 registration numbers are not phones: a label before the number ("ABN", "VAT", "order no."), or a
 letter or sign glued to it ("v2.10.4", "#100987654"), rules it out.
+
+Whose a number is starts here: each hit carries the words of its line that name another organisation
+(`named_organisation`: the part of the line nearest the number decides), and whether it sits in running
+prose; `site.build_lead` weighs them across the site's pages against the company's own name.
 """
 
 from __future__ import annotations
