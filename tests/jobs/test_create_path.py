@@ -1,10 +1,11 @@
-"""Creating a job on PostgreSQL and RabbitMQ: the active-job limit holds under concurrent creates, and
-the send runs on the process's sender thread, which stamps dispatched_at once the broker confirmed."""
+"""Creating a job on PostgreSQL and RabbitMQ: the active-job limit holds under concurrent creates, a
+failed insert leaves nothing behind, and the send runs on the process's sender thread, which stamps
+dispatched_at once the broker confirmed."""
 
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections
 from django.db.models import Q
 
 from leadengine.jobs import messaging, services
@@ -78,3 +79,17 @@ def test_a_new_jobs_message_is_sent_beside_the_caller_and_stamped_once_confirmed
         assert stamped.count() == 5
         assert broker.get_queue_message_counts(settings.SCRAPE_QUEUE)[0] == 5
         broker.flush(settings.SCRAPE_QUEUE)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_insert_that_fails_leaves_no_row_and_no_transaction_open(user, stub_broker):
+    if connection.vendor != "postgresql":
+        need_services("PostgreSQL (DATABASE_URL)")
+    with pytest.raises(IntegrityError):  # the insert itself fails, after the lock: a CHECK constraint
+        services.job_create(owner=user, criteria={**CRITERIA, "max_results": -1})
+
+    assert not connection.in_atomic_block and connection.connection.info.transaction_status == 0  # idle
+    assert ScrapeJob.objects.count() == 0
+    services.job_create(owner=user, criteria=CRITERIA)  # the connection goes on working
+    assert ScrapeJob.objects.filter(owner=user).count() == 1
