@@ -12,8 +12,8 @@ A retry keeps its message's queue (Dramatiq re-enqueues the same message), and e
 `send_scrape_job` with the job's priority.
 
 After a broker connection failure, job sends are skipped for SEND_PAUSE_AFTER_FAILURE seconds.
-A new job's send runs on a thread of the process (`send_soon`), so that a web request does not wait
-for the broker's confirm.
+A new job's send runs on a thread of the process (`send_scrape_job_soon`), so that a web request does
+not wait for the broker's confirm.
 """
 
 from __future__ import annotations
@@ -109,23 +109,39 @@ def send_lead_export(export_id: UUID | str) -> bool:
 # Sending off the request path: a job create commits its row and returns; this process's sender
 # thread publishes the id and waits for the broker's confirm. The row is the outbox: a job whose
 # send never happened (the process was killed first) stays undispatched and `requeue_stale` sends it.
+# The publish runs as soon as the sender gets the job (a worker may claim it at once); the stamp of
+# confirmed jobs (`dispatched_at`, read only by `requeue_stale`) waits up to STAMP_WAIT for others, so
+# that under load one UPDATE stamps several jobs. A stamp lost with the process only makes
+# `requeue_stale` send the job once more, and a claim runs a message delivered twice once.
 
 # The sender closes its database connection after this long without work, so that an idle process
 # holds no second connection (and a test database can be dropped).
 SENDER_IDLE_CLOSE = 1.0
 # At exit, a process waits this long at most for the sends still queued.
 SENDER_DRAIN_TIMEOUT = 10.0
+# Confirmed jobs are stamped together this long after the first of them at most, or at STAMP_BATCH.
+STAMP_WAIT = 0.05
+STAMP_BATCH = 200
+
+Stamp = Callable[[list[UUID | str]], object]
+
+
+@dataclass(frozen=True)
+class _Send:
+    job_id: UUID | str
+    priority: str
+    stamp: Stamp
 
 
 class _Sender:
-    """One thread a process that runs the sends handed to it, in order; started on first use."""
+    """One thread a process that publishes the jobs handed to it, in order; started on first use."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queue: queue.Queue[Callable[[], object]] = queue.Queue()
+        self._queue: queue.Queue[_Send] = queue.Queue()
         self._pid = 0
 
-    def submit(self, send: Callable[[], object]) -> None:
+    def submit(self, send: _Send) -> None:
         with self._lock:
             if self._pid != os.getpid():
                 # A new process (first use, or a fork): its own queue and thread.
@@ -135,7 +151,7 @@ class _Sender:
             self._queue.put(send)
 
     def drain(self, timeout: float = SENDER_DRAIN_TIMEOUT) -> bool:
-        """Wait until every send handed over has run; False when `timeout` passed first."""
+        """Wait until every job handed over has been sent and stamped; False when `timeout` passed first."""
         deadline = time.monotonic() + timeout
         while self._pid == os.getpid() and self._queue.unfinished_tasks:
             if time.monotonic() > deadline:
@@ -144,38 +160,74 @@ class _Sender:
         return True
 
     @staticmethod
-    def _run(sends: queue.Queue[Callable[[], object]]) -> None:
+    def _run(sends: queue.Queue[_Send]) -> None:
+        unstamped = _Unstamped(sends)
         while True:
             try:
-                send = sends.get(timeout=SENDER_IDLE_CLOSE)
+                send = sends.get(timeout=unstamped.wait() if unstamped.held else SENDER_IDLE_CLOSE)
             except queue.Empty:
-                db.connection.close()
+                if unstamped.held:
+                    unstamped.stamp()
+                else:
+                    db.connection.close()
                 continue
-            try:
-                db.close_old_connections()
-                send()
-            except Exception:
-                log.exception("a send in the background failed; the maintenance loop sends the job")
-            finally:
-                sends.task_done()
+            unstamped.add(send, confirmed=send_scrape_job(send.job_id, send.priority))
+            if unstamped.held >= STAMP_BATCH or not unstamped.wait():
+                unstamped.stamp()
+
+
+class _Unstamped:
+    """The sender's jobs sent since its last stamp, those confirmed grouped by their stamp."""
+
+    def __init__(self, sends: queue.Queue[_Send]) -> None:
+        self._sends = sends
+        self._confirmed: dict[Stamp, list[UUID | str]] = {}
+        self._due = 0.0
+        self.held = 0  # sends taken from the queue and not yet settled
+
+    def add(self, send: _Send, *, confirmed: bool) -> None:
+        if not self.held:
+            self._due = time.monotonic() + STAMP_WAIT
+        self.held += 1
+        if confirmed:
+            self._confirmed.setdefault(send.stamp, []).append(send.job_id)
+
+    def wait(self) -> float:
+        """Seconds until the stamp is due."""
+        return max(0.0, self._due - time.monotonic())
+
+    def stamp(self) -> None:
+        try:
+            # A long-lived thread's connection ages and breaks like a request's: the same check first.
+            db.close_old_connections()
+            for stamp, job_ids in self._confirmed.items():
+                stamp(job_ids)
+        except Exception:
+            log.exception("confirmed jobs not stamped; the maintenance loop sends them again")
+        for _ in range(self.held):
+            self._sends.task_done()
+        self._confirmed, self.held = {}, 0
 
 
 _sender = _Sender()
 atexit.register(_sender.drain)
 
 
-def send_soon(send: Callable[[], object]) -> None:
-    """Run `send` on this process's sender thread when the broker is RabbitMQ, else at once.
+def send_scrape_job_soon(job_id: UUID | str, priority: str, stamp: Stamp) -> None:
+    """Send the job's id to the workers; `stamp(ids)` records the jobs the broker confirmed.
 
-    Call it after the commit. The in-memory broker (embedded mode, unit tests) takes a message
-    without waiting, so there the send stays in the caller's thread.
+    Call it after the commit. On RabbitMQ this process's sender thread publishes and waits for the
+    confirm, and stamps several confirmed jobs at a time. The in-memory broker (embedded mode, unit
+    tests) takes a message without waiting, so there both happen at once in the caller's thread.
     """
     if isinstance(dramatiq.get_broker(), StubBroker):
-        send()
+        if send_scrape_job(job_id, priority):
+            stamp([job_id])
     else:
-        _sender.submit(send)
+        _sender.submit(_Send(job_id, priority, stamp))
 
 
 def drain_sends(timeout: float = SENDER_DRAIN_TIMEOUT) -> bool:
-    """Wait until this process's background sends have run (tests, commands about to report)."""
+    """Wait until this process's background sends have run and been stamped (tests, commands about
+    to report)."""
     return _sender.drain(timeout)

@@ -1,6 +1,6 @@
 """API create: POST /api/v1/jobs/scrape/ under gunicorn against a bare DRF create, same server, same run.
 
-    python tests/benchmarks/bench_api_create.py [--quick] [--seconds 15] [--connections 8]
+    python tests/benchmarks/bench_api_create.py [--quick] [--seconds 15] [--connections 8] [--owners 1000]
 
 gunicorn (2 sync workers, DEBUG off) serves tests/benchmarks/settings_bench.py: LeadEngine plus a
 benchmark-only app whose POST /bench/notes/ creates a one-field row with a bare DRF ModelSerializer
@@ -8,13 +8,19 @@ and the same token authentication. The load comes from another process on 127.0.
 time: `wrk` when installed (apt-get install wrk), else a small Python thread pool. Each endpoint is
 loaded twice, alternating, and its better run kept (the machine is shared). The job create does the
 real work: token auth, validation, quota check, insert, and on commit a publish to RabbitMQ with
-publisher confirms. A throwaway database and a queue of its own are dropped/deleted at the end.
+publisher confirms. Requests take turns among --owners users' tokens (both endpoints alike): no worker
+runs the jobs, so each create adds an active job, and the quota check counts its owner's active jobs up
+to the limit. With the jobs spread over 1000 owners an owner has at most a few dozen, as under the
+production limit (MAX_ACTIVE_JOBS_PER_USER, 20 by default); with one owner (--owners 1) the check
+would count thousands of rows a request by the end of a run, which no production limit allows. A
+throwaway database and a queue of its own are dropped/deleted at the end.
 Targets: job create req/s >= 0.6x the bare create's, its p99 < 50 ms, every job created sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -77,12 +83,18 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def load_wrk(url: str, body: dict, token: str, seconds: float, connections: int) -> dict:
+def load_wrk(url: str, body: dict, tokens: list[str], seconds: float, connections: int) -> dict:
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(
         f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\n'
         f'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["Authorization"] = "Token {token}"\n'
+        f"local tokens = {{{', '.join(json.dumps(token) for token in tokens)}}}\n"
+        "local turn = 0\n"
+        "request = function()\n"
+        "  turn = turn % #tokens + 1\n"
+        '  wrk.headers["Authorization"] = "Token " .. tokens[turn]\n'
+        "  return wrk.format()\n"
+        "end\n"
     )
     script.close()
     try:
@@ -125,12 +137,12 @@ def _wrk_ms(value: str) -> float:
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 2)
 
 
-def load_python(url: str, body: dict, token: str, seconds: float, connections: int) -> dict:
+def load_python(url: str, body: dict, tokens: list[str], seconds: float, connections: int) -> dict:
     """The fallback load generator: `connections` threads posting back to back until time is up."""
     host, port_path = url.split("//", 1)[1].split(":", 1)
     port, path = port_path.split("/", 1)
     payload = json.dumps(body)
-    headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+    turns = itertools.count()
     latencies: list[float] = []
     errors = [0]
     deadline = time.monotonic() + seconds
@@ -139,6 +151,8 @@ def load_python(url: str, body: dict, token: str, seconds: float, connections: i
         while time.monotonic() < deadline:
             started = time.perf_counter()
             connection = HTTPConnection(host, int(port), timeout=10)
+            token = tokens[next(turns) % len(tokens)]
+            headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
             try:
                 connection.request("POST", "/" + path, payload, headers)
                 response = connection.getresponse()
@@ -172,6 +186,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 s a run (for CI)")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--owners", type=int, default=1000, help="users whose tokens requests take in turn")
     args = parser.parse_args()
     seconds = 2 if args.quick else args.seconds
     load = load_wrk if shutil.which("wrk") else load_python
@@ -195,8 +210,15 @@ def main() -> None:
         from leadengine.jobs.models import ScrapeJob
         from tests.benchmarks.benchapp.models import Note
 
-        user = get_user_model().objects.create_user("bench", password="bench-password-1")
-        token = Token.objects.create(user=user).key
+        users = get_user_model().objects.bulk_create(
+            get_user_model()(username=f"bench{n}", password="!") for n in range(args.owners)
+        )
+        tokens = [
+            token.key
+            for token in Token.objects.bulk_create(
+                Token(user=user, key=Token.generate_key()) for user in users
+            )
+        ]
         port = free_port()
         server = start_gunicorn(env, port)
         try:
@@ -207,11 +229,11 @@ def main() -> None:
                     JOB_BODY,
                 ),
             }
-            load(next(iter(endpoints.values()))[0], NOTE_BODY, token, 1, args.connections)  # warm-up
+            load(next(iter(endpoints.values()))[0], NOTE_BODY, tokens, 1, args.connections)  # warm-up
             best: dict[str, dict] = {}
             for _ in range(2):
                 for name, (url, body) in endpoints.items():
-                    figures = load(url, body, token, seconds, args.connections)
+                    figures = load(url, body, tokens, seconds, args.connections)
                     if name not in best or figures["req_per_s"] > best[name]["req_per_s"]:
                         best[name] = figures
         finally:
@@ -231,6 +253,7 @@ def main() -> None:
         "quick": args.quick,
         "seconds_per_run": seconds,
         "connections": args.connections,
+        "owners": args.owners,
         "load_generator": load.__name__.removeprefix("load_"),
         "jobs_created": jobs,
         "notes_created": notes,

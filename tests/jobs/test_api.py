@@ -52,6 +52,14 @@ def test_it_creates_a_queued_job_with_the_seed_fields(
     assert stub_broker.queues[settings.SCRAPE_QUEUE].qsize() == 1
 
 
+def test_the_created_job_reads_as_its_detail_does(api, user):
+    body = {**SEED_BODY, "priority": "high", "filters": {"enrichment": True}}
+    response = api.post(JOBS, body, format="json")
+    assert response.status_code == 201
+    detail = api.get(f"{JOBS}{response.json()['job_id']}/")
+    assert response.json() == detail.json()  # the create answers from a serializer built once
+
+
 def test_the_owner_comes_from_the_login_never_the_body(api, user, other_user):
     response = api.post(JOBS, {**SEED_BODY, "user_id": other_user.id, "owner": other_user.id}, format="json")
     assert response.status_code == 201

@@ -20,6 +20,7 @@ from leadengine.jobs.serializers import (
     RawLeadSerializer,
     ScrapeJobCreateSerializer,
     ScrapeJobSerializer,
+    job_data,
 )
 
 
@@ -74,7 +75,7 @@ class ScrapeJobViewSet(
             job = services.job_create(owner=request.user, criteria=serializer.validated_data)
         except services.ActiveJobLimitExceeded as exc:
             raise Throttled(detail=str(exc)) from None
-        return Response(ScrapeJobSerializer(job).data, status=status.HTTP_201_CREATED)
+        return Response(job_data(job), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RawLeadSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filterset_class=None)

@@ -87,7 +87,7 @@ def job_create(*, owner, criteria: dict[str, Any]) -> ScrapeJob:
     """Store a queued job for `owner` and send it to the workers once the transaction commits."""
     job = ScrapeJob(owner=owner, status=JobStatus.QUEUED, **criteria)
     # The confirm wait of the send, and its stamp, run on the process's sender thread.
-    send = partial(messaging.send_soon, partial(job_dispatch, job.id, job.priority))
+    send = partial(messaging.send_scrape_job_soon, job.id, job.priority, job_sql.stamp_dispatched)
     if job_sql.one_message_insert_applies():
         limit = settings.MAX_ACTIVE_JOBS_PER_USER
         if not job_sql.insert_within_limit(job, limit):
@@ -113,7 +113,7 @@ def job_dispatch(job_id: UUID | str, priority: str | None = None) -> bool:
         # The job stays queued with no dispatched_at: the maintenance loop sends it again once the
         # broker is back.
         return False
-    job_sql.stamp_dispatched(job_id)
+    job_sql.stamp_dispatched([job_id])
     return True
 
 
