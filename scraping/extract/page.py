@@ -247,8 +247,9 @@ def _read_row_owners(tree: LexborHTMLParser, facts: PageFacts, region: str | Non
             continue  # a layout table's row holds a page, not a record
         cells = [" ".join((cell.text(separator=" ") or "").split()) for cell in row.css("td, th")]
         line = " · ".join(cells)
-        if len(cells) < 2 or len(line) > 400:
-            continue
+        if len(cells) < 2 or len(line) > 400 or sum(char.isdigit() for char in line) < 7:
+            continue  # no record, or no number in it
+
         facts.named_phones.extend(
             (hit.e164, hit.named) for hit in phones_in_text(line, region) if names_by_kind(hit.named)
         )

@@ -134,7 +134,10 @@ def named_organisation(before: str) -> str:
     "Acme Tiles · Order line of our partner: 0123" gives "Order line of our partner: ": the part nearest
     the number says whose it is.
     """
+    if not re.search(r"[^\W\d_]", before):
+        return ""  # no word before the number: a plain contact line
     ends = [0, *(match.end() for match in _SENTENCE_END.finditer(before))]
+
     for start, end in reversed(list(zip(ends, [*ends[1:], len(before)], strict=True))):
         segment = before[start:end]
         running = re.search(r"(?<!\w)[a-zà-ÿ]{2,}(?!\w)", segment)
