@@ -112,8 +112,7 @@ _BY_NAME = re.compile(r"\b(?:by|von|par|por|door)\s+(?:the\s+)?[A-Z]")
 # Capitals that are no organisation: labels, time zones, countries, titles.
 _NOT_BRANDS = set(
     "GSM SMS MMS CET CEST GMT UTC EST EDT CST CDT PST PDT AEST AEDT ACST AWST NZST NZDT IST JST KST HKT SGT "
-    "WAT EAT CAT SAST USA UAE EU HQ FAQ VAT GST CEO CFO CTO COO PO ID TOLL FREE NOW CALL TEXT TODAY OR AND "
-    "NB PS ASAP".split()
+    "WAT EAT CAT SAST USA UAE FAQ VAT GST CEO CFO CTO COO TOLL FREE NOW CALL TEXT TODAY AND ASAP".split()
 )
 # Three capitalised words in a row after a verb or a preposition: an organisation's name ("please call
 # Southeast Pet Emergency Service on"); a person's name is mostly two, and a name with a role after

@@ -70,12 +70,9 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
     agencies credited on the page, of customers in testimonials, of job boards, partners and sample
     records are someone else's: they are returned apart, never as the lead's.
     """
-    mail_domains = {registrable_domain(hit.address.split("@", 1)[1]) for page in pages for hit in page.emails}
+    mail_domains = {_mail_domain(hit.address) for page in pages for hit in page.emails}
     domains = domains | {
-        registrable_domain(hit.address.split("@", 1)[1])
-        for page in pages
-        for hit in page.emails
-        if hit.how == "structured"
+        _mail_domain(hit.address) for page in pages for hit in page.emails if hit.how == "structured"
     }
     # A shorter form of the site's domain is its mail domain too ("example-eng.co.nz" for a site at
     # example-engineering.co.nz); under another country's domain it is a sister company abroad.
@@ -100,7 +97,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
             else:
                 foreign.append(hit.address)
         for address in page.words_emails:
-            if registrable_domain(address.split("@", 1)[1]) in domains or is_free_mail(address):
+            if _mail_domain(address) in domains or is_free_mail(address):
                 own.append(address)
     if not any(_own_domain(address, domains) for address in own):
         own += free_text  # a free-mail address in the text is the contact of a site with no domain mail
@@ -116,7 +113,7 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
                 hit.credited
                 or hit.address in quoted
                 or hit.address.split("@")[0] in PLACEHOLDER_LOCALS
-                or registrable_domain(hit.address.split("@", 1)[1]) in credited
+                or _mail_domain(hit.address) in credited
             )
 
         own = [
@@ -127,12 +124,12 @@ def site_emails(pages: list[PageFacts], domains: set[str]) -> tuple[list[str], l
             if usable(hit)
         ]
         # The domain those give is the company's mail domain: its staff's addresses there count too.
-        mail = {registrable_domain(address.split("@", 1)[1]) for address in own if not is_free_mail(address)}
+        mail = {_mail_domain(address) for address in own if not is_free_mail(address)}
         own += [
             hit.address
             for page in pages
             for hit in page.emails
-            if registrable_domain(hit.address.split("@", 1)[1]) in mail and usable(hit)
+            if _mail_domain(hit.address) in mail and usable(hit)
         ]
         domains = domains | mail
     foreign = sorted({*foreign, *quoted} - set(own))
@@ -145,8 +142,13 @@ _CONTACT_PAGE = re.compile(
 )
 
 
+def _mail_domain(address: str) -> str:
+    """The registrable domain an address is at: "info@mail.example.co.uk" -> "example.co.uk"."""
+    return registrable_domain(address.split("@", 1)[1])
+
+
 def _own_domain(address: str, domains: set[str]) -> bool:
-    return registrable_domain(address.split("@", 1)[1]) in domains
+    return _mail_domain(address) in domains
 
 
 def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], set[str], set[str]]:
@@ -156,10 +158,10 @@ def others_blocks(pages: list[PageFacts], emails: list[str]) -> tuple[set[str], 
     A block whose addresses are none of them the company's (`emails`, by domain) nor at a public mail
     provider speaks for someone else: a data-protection officer, a partner, a supplier.
     """
-    mail_domains = {registrable_domain(address.split("@", 1)[1]) for address in emails}
+    mail_domains = {_mail_domain(address) for address in emails}
 
     def own(address: str) -> bool:
-        return registrable_domain(address.split("@", 1)[1]) in mail_domains or is_free_mail(address)
+        return _mail_domain(address) in mail_domains or is_free_mail(address)
 
     phones: set[str] = set()
     postal: set[str] = set()
@@ -277,8 +279,8 @@ def build_lead(pages: list[PageFacts], criteria: Criteria, website: str, *, sour
     name, structured = site_name(pages)
     name = without_town(name, criteria.geography)
     emails, others_emails = site_emails(pages, domains)
-    others_phones, others_postal, own_phones = others_blocks(pages, emails)
-    phones = site_phones(pages, others_phones | named_elsewhere(pages, name, domains), own_phones)
+    others_phones, others_postal, contact_lines = others_blocks(pages, emails)
+    phones = site_phones(pages, others_phones | named_elsewhere(pages, name, domains), contact_lines)
     credited = set().union(*(page.credited_domains for page in pages))
     socials = site_socials(pages, domains, credited - domains)
     people = [
