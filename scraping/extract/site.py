@@ -359,7 +359,7 @@ def confidence(lead: Lead, structured_name: bool, domains: set[str], keyword_cou
     if lead.company_name:
         score += 0.25 if structured_name else 0.15
     if lead.email:
-        own = registrable_domain(lead.email.split("@", 1)[1]) in domains
+        own = _own_domain(lead.email, domains)
         score += 0.25 if own else 0.10
     score += 0.20 if lead.phone else 0.0
     score += 0.10 if lead.address else 0.0
